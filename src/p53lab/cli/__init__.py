@@ -1,0 +1,89 @@
+"""The ``p53lab`` command line: a thin shell that parses, calls the library and formats.
+
+Each command group lives in its own module with a ``register(subparsers)`` function. User
+errors (every :class:`~p53lab.errors.P53labError`, missing files) print one clear message and
+exit with code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from .._version import __version__
+from ..errors import P53labError
+
+# Command-group modules, in the order ``--help`` lists them.
+_GROUPS = ("_demo", "_simulate", "_western", "_sbml", "_catalog")
+
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse's own usage errors: exit 2, no traceback
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"p53lab: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="p53lab",
+        description="An open laboratory for MDM2–p53 cancer drugs: simulate the "
+        "p53–MDM2–MDMX loop and its drugs, import and export SBML, run in-silico assays.",
+    )
+    parser.add_argument("--version", action="version", version=f"p53lab {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name in _GROUPS:
+        importlib.import_module(f"{__name__}.{name}").register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 0
+    try:
+        return int(args.func(args) or 0)
+    except P53labError as exc:
+        print(f"p53lab: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except FileNotFoundError as exc:
+        print(f"p53lab: error: no such file: {exc.filename or exc}. Check the path.",
+              file=sys.stderr)
+        return EXIT_USAGE
+    except IsADirectoryError as exc:
+        print(f"p53lab: error: {exc.filename} is a folder; give a file.", file=sys.stderr)
+        return EXIT_USAGE
+    except PermissionError as exc:
+        print(f"p53lab: error: permission denied: {exc.filename}.", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("p53lab: interrupted; results already written are kept.", file=sys.stderr)
+        return 130
+
+
+def parse_assignments(items: Sequence[str] | None, flag: str = "--set") -> dict[str, float]:
+    """Parse ``NAME=VALUE`` pairs given on the command line."""
+    from ..errors import ParameterError
+
+    out: dict[str, float] = {}
+    for item in items or ():
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise ParameterError(f"{flag} {item!r}: write NAME=VALUE, for example {flag} k_f=500.")
+        try:
+            v = float(value)
+        except ValueError:
+            raise ParameterError(f"{flag} {item!r}: {value!r} is not a number.") from None
+        if v != v:
+            raise ParameterError(f"{flag} {item!r}: the value is NaN; give a number.")
+        out[name.strip()] = v
+    return out
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
