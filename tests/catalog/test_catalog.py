@@ -188,18 +188,14 @@ def test_every_potency_row_is_sourced_and_names_a_known_cell_line() -> None:
                 assert catalog.cell_line(p.cell_line).name == p.cell_line  # canonical
 
 
-def test_degrader_parameters_are_estimated_starting_values_to_calibrate() -> None:
+def test_degrader_parameters_are_estimated_and_say_what_they_are_calibrated_to() -> None:
     for name in ("KT-253", "MD-4251"):
         d = catalog.compound(name).degrader
         assert d is not None and d.e3_ligase == "CRBN"
         for v in (d.k_t_nM, d.k_e_nM, d.cooperativity, d.k_ub_per_h):
             assert v.estimated and "calibrated against DC50" in v.note
-        assert (d.k_t_nM.value, d.k_e_nM.value, d.cooperativity.value, d.k_ub_per_h.value) == (
-            1.0,
-            1000.0,
-            5.0,
-            60.0,
-        )
+            assert v.value > 0
+        assert d.cooperativity.value >= 1  # positive cooperativity
         assert catalog.compound(name).mdm2_kd_nM.value == d.k_t_nM.value
 
 

@@ -17,6 +17,7 @@ import ast
 import functools
 import io
 import keyword
+import re
 import tokenize
 from dataclasses import dataclass
 
@@ -69,7 +70,7 @@ _CMPOPS = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "==",
 def _escape_keywords(text: str) -> str:
     """Rename identifiers that are Python keywords (SBML allows ``lambda`` or ``in`` as ids)."""
     allowed = {"and", "or", "not", "if", "else", "True", "False"}
-    if not any(keyword.iskeyword(w) for w in text.replace("(", " ").split()):
+    if not any(keyword.iskeyword(w) for w in re.findall(r"[A-Za-z_]\w*", text)):
         return text
     out = []
     try:
@@ -184,16 +185,21 @@ def to_python(expr: Expr | str, name_of, delay_of=None) -> str:
     return _py(e.tree, name_of, delay_of, e.text)
 
 
+def _num(v: float) -> str:
+    """Python source for a number; ``repr`` of infinity ('inf') is not a Python name."""
+    return repr(v) if v == v and abs(v) != float("inf") else f"float({str(v)!r})"
+
+
 def _py(node: ast.expr, name_of, delay_of, text: str) -> str:
     def r(n: ast.expr) -> str:
         return _py(n, name_of, delay_of, text)
 
     if isinstance(node, ast.Constant):
-        return repr(float(node.value))
+        return _num(float(node.value))
     if isinstance(node, ast.Name):
         name = unescape(node.id)
         if name in CONSTANTS and name != "time":
-            return repr(CONSTANTS[name])
+            return _num(CONSTANTS[name])
         return name_of(name)
     if isinstance(node, ast.BinOp):
         return f"({r(node.left)} {_BINOPS[type(node.op)]} {r(node.right)})"

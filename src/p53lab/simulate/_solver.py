@@ -292,6 +292,9 @@ def simulate(model: Model, schedule: Schedule | None = None, times_h=None, *,
                     run.cascade()
                 if run.run_pending(run.t):
                     run.cascade()
+                # an output time at this instant reports the state after the changes made at
+                # it, as at t0 (and as libRoadRunner and the SBML test suite do)
+                _record_instant(run, times, values, out_idx)
     except SimulationError as exc:
         status, message = "failed", str(exc)
     except (FloatingPointError, ZeroDivisionError, OverflowError, ValueError,
@@ -346,6 +349,14 @@ def _segment(run: _Run, times: np.ndarray, t_stop: float, values: np.ndarray,
     else:
         run.y = np.array(np.asarray(sol.y)[:, -1], dtype=float)
         run.t = t_stop
+
+
+def _record_instant(run: _Run, times: np.ndarray, values: np.ndarray, out_idx) -> None:
+    i = int(np.searchsorted(times, run.t))
+    for j in (i - 1, i):
+        if 0 <= j < times.size and abs(times[j] - run.t) <= 1e-12 * max(1.0, abs(run.t)):
+            values[j] = _eval_outputs(run.cm, out_idx, np.array([times[j]]), run.y[:, None],
+                                      run.p, run.hist)[:, 0]
 
 
 def _eval_outputs(cm: CompiledModel, out_idx, t: np.ndarray, Y: np.ndarray, p, hist):
