@@ -28,6 +28,7 @@ from ._schedule import Schedule
 __all__ = ["SolverSettings", "SteadyState", "simulate", "steady_state"]
 
 _METHODS = ("LSODA", "BDF", "Radau", "RK45", "DOP853")
+MAX_RHS_EVALS = 2_000_000  # per run: a diverging or pathological run stops with a status
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,7 @@ class _Run:
     trig: list[bool] = field(default_factory=list)
     pending: list[tuple[float, int, int, tuple | None]] = field(default_factory=list)
     n_pending: int = 0
+    n_evals: int = 0
 
     # ---------------------------------------------------------------- events
     def _scale(self) -> float:
@@ -320,7 +322,16 @@ def _segment(run: _Run, times: np.ndarray, t_stop: float, values: np.ndarray,
     fns = run.event_functions()
 
     def rhs(t, y):
-        return cm.rhs(t, y, run.p, run.hist)
+        run.n_evals += 1
+        if run.n_evals > MAX_RHS_EVALS:
+            raise SimulationError(f"gave up after {MAX_RHS_EVALS:,} right-hand-side evaluations "
+                                  f"near t={t:.6g} (the solution may diverge or be too stiff "
+                                  "for this method)")
+        dy = cm.rhs(t, y, run.p, run.hist)
+        if not np.all(np.isfinite(dy)):
+            raise SimulationError(f"non-finite rates at t={t:.6g}: the solution diverges or a "
+                                  "rate law divides by zero")
+        return dy
 
     sol = solve_ivp(rhs, (t_start, t_stop), run.y, method=s.method, t_eval=t_eval,
                     events=fns or None, dense_output=cm.has_delays, rtol=s.rtol, atol=s.atol,
@@ -435,7 +446,7 @@ def _steady(cm: CompiledModel, y0: np.ndarray, p: np.ndarray, settings: SolverSe
     scale = 1.0
     while t < t_max:
         sol = solve_ivp(lambda tt, yy: cm.rhs(tt, yy, p, None), (t, t + horizon), y,
-                        method="LSODA" if settings.method in ("RK45", "DOP853") else settings.method,
+                        method="BDF" if settings.method in ("RK45", "DOP853", "LSODA") else settings.method,
                         rtol=min(settings.rtol, 1e-8), atol=min(settings.atol, 1e-12))
         if sol.status == -1:
             return SteadyState({}, "failed", f"the solver stopped: {sol.message}", rate, t, y)
