@@ -12,6 +12,8 @@ from p53lab.cli import main
 from p53lab.io import read_sbml
 from p53lab.simulate import SimulationResult
 
+MATH = '<math xmlns="http://www.w3.org/1998/Math/MathML">'
+
 
 @pytest.fixture(scope="module")
 def hunziker(shared_reference):
@@ -20,8 +22,9 @@ def hunziker(shared_reference):
 
 def test_simulate_contract(hunziker, tmp_path, capsys):
     out = tmp_path / "run.csv"
-    rc = main(["sbml", "simulate", str(hunziker), "--t-end", "48", "--points", "481",
-               "--out", str(out)])
+    rc = main(
+        ["sbml", "simulate", str(hunziker), "--t-end", "48", "--points", "481", "--out", str(out)]
+    )
     assert rc == 0
     df = pd.read_csv(out)
     assert list(df.columns) == ["time", "p", "mm", "m", "pm"]
@@ -46,8 +49,22 @@ def test_simulate_set_changes_the_result(hunziker, tmp_path):
 
 def test_simulate_parquet_keeps_provenance(hunziker, tmp_path):
     out = tmp_path / "run.parquet"
-    rc = main(["sbml", "simulate", str(hunziker), "--t-end", "2", "--points", "3", "--parquet",
-               "--set", "k_f=500", "--out", str(out)])
+    rc = main(
+        [
+            "sbml",
+            "simulate",
+            str(hunziker),
+            "--t-end",
+            "2",
+            "--points",
+            "3",
+            "--parquet",
+            "--set",
+            "k_f=500",
+            "--out",
+            str(out),
+        ]
+    )
     assert rc == 0
     res = SimulationResult.read_parquet(out, time_column="time")
     assert res.columns == ("p", "mm", "m", "pm")
@@ -78,18 +95,21 @@ def test_simulate_errors(hunziker, tmp_path, capsys):
     assert "--t-end" in _error(capsys, [*base, "--t-end", "nan", "--points", "5"])
     assert "--points" in _error(capsys, [*base, "--t-end", "4", "--points", "1"])
     missing = tmp_path / "absent.xml"
-    assert "absent.xml" in _error(capsys, ["sbml", "simulate", str(missing), "--t-end", "4",
-                                           "--points", "5", "--out", out])
+    assert "absent.xml" in _error(
+        capsys, ["sbml", "simulate", str(missing), "--t-end", "4", "--points", "5", "--out", out]
+    )
     cut = tmp_path / "cut.xml"
     cut.write_text(hunziker.read_text()[:3000])
-    msg = _error(capsys, ["sbml", "simulate", str(cut), "--t-end", "4", "--points", "5",
-                          "--out", out])
+    msg = _error(
+        capsys, ["sbml", "simulate", str(cut), "--t-end", "4", "--points", "5", "--out", out]
+    )
     assert "cut.xml, line" in msg
     assert not (tmp_path / "x.csv").exists()
 
 
 def test_simulate_failure_writes_rows_and_exits_1(tmp_path, capsys):
-    # x' = x**2 from x = 1 blows up at t = 1
+    # x' = x**2 from x = 1 blows up at t = 1 (x = 1 / (1 - t)); an event at t = 0.5 ends the
+    # first solver segment, whose rows must reach the file
     xml = tmp_path / "blowup.xml"
     xml.write_text(
         '<?xml version="1.0" encoding="UTF-8"?>'
@@ -97,16 +117,23 @@ def test_simulate_failure_writes_rows_and_exits_1(tmp_path, capsys):
         '<model id="blowup"><listOfCompartments><compartment id="c" size="1" constant="true"/>'
         '</listOfCompartments><listOfSpecies><species id="x" compartment="c" '
         'initialConcentration="1" hasOnlySubstanceUnits="false" boundaryCondition="false" '
-        'constant="false"/></listOfSpecies><listOfRules><rateRule variable="x">'
-        '<math xmlns="http://www.w3.org/1998/Math/MathML"><apply><power/><ci>x</ci><cn>2</cn>'
-        "</apply></math></rateRule></listOfRules></model></sbml>")
+        'constant="false"/></listOfSpecies><listOfParameters><parameter id="z" value="0" '
+        'constant="false"/></listOfParameters><listOfRules><rateRule variable="x">'
+        f"{MATH}<apply><power/><ci>x</ci><cn>2</cn></apply></math></rateRule></listOfRules>"
+        '<listOfEvents><event id="mark" useValuesFromTriggerTime="true"><trigger '
+        f'initialValue="true" persistent="true">{MATH}<apply><geq/><csymbol encoding="text" '
+        'definitionURL="http://www.sbml.org/sbml/symbols/time">t</csymbol><cn>0.5</cn>'
+        '</apply></math></trigger><listOfEventAssignments><eventAssignment variable="z">'
+        f"{MATH}<cn>1</cn></math></eventAssignment></listOfEventAssignments></event>"
+        "</listOfEvents></model></sbml>"
+    )
     out = tmp_path / "blowup.csv"
-    rc = main(["sbml", "simulate", str(xml), "--t-end", "2", "--points", "21", "--out",
-               str(out)])
+    rc = main(["sbml", "simulate", str(xml), "--t-end", "2", "--points", "21", "--out", str(out)])
     assert rc == 1
     assert "failed" in capsys.readouterr().err
     df = pd.read_csv(out)
     assert len(df) == 21 and df["x"].iloc[5] == pytest.approx(2.0, rel=1e-4)
+    assert df["x"].iloc[4] == pytest.approx(1 / 0.6, rel=1e-4)
     assert df["x"].isna().iloc[-1]
 
 

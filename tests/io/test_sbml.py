@@ -35,10 +35,15 @@ MATHML = "http://www.w3.org/1998/Math/MathML"
 
 
 def _doc(body: str, level: int = 3, version: int = 2, extra_ns: str = "") -> str:
-    ns = (f"http://www.sbml.org/sbml/level{level}/version{version}/core" if level == 3
-          else f"http://www.sbml.org/sbml/level{level}/version{version}")
-    return (f'<?xml version="1.0" encoding="UTF-8"?><sbml xmlns="{ns}" {extra_ns} '
-            f'level="{level}" version="{version}"><model id="m">{body}</model></sbml>')
+    ns = (
+        f"http://www.sbml.org/sbml/level{level}/version{version}/core"
+        if level == 3
+        else f"http://www.sbml.org/sbml/level{level}/version{version}"
+    )
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?><sbml xmlns="{ns}" {extra_ns} '
+        f'level="{level}" version="{version}"><model id="m">{body}</model></sbml>'
+    )
 
 
 def _math(inner: str) -> str:
@@ -55,8 +60,10 @@ BASE = (
 
 
 def _with_rule_math(inner: str) -> str:
-    return _doc(BASE + f'<listOfRules><assignmentRule variable="z">{_math(inner)}'
-                "</assignmentRule></listOfRules>")
+    return _doc(
+        BASE + f'<listOfRules><assignmentRule variable="z">{_math(inner)}'
+        "</assignmentRule></listOfRules>"
+    )
 
 
 def _eval(text: str, env: dict[str, float]) -> float:
@@ -102,41 +109,59 @@ def test_algebraic_rule_names_the_variable():
     ("inner", "words"),
     [
         ("<apply><factorial/><ci>k</ci></apply>", "factorial"),
-        ('<apply><csymbol encoding="text" definitionURL="http://www.sbml.org/sbml/symbols/'
-         'rateOf">rateOf</csymbol><ci>x</ci></apply>', "rateOf"),
+        (
+            '<apply><csymbol encoding="text" definitionURL="http://www.sbml.org/sbml/symbols/'
+            'rateOf">rateOf</csymbol><ci>x</ci></apply>',
+            "rateOf",
+        ),
     ],
 )
 def test_unsupported_math_names_element(inner, words):
-    with pytest.raises(UnsupportedSBMLError, match=rf"{words}.*assignment rule for 'z' "
-                       r"\(SBML element assignmentRule\) is not supported"):
+    with pytest.raises(
+        UnsupportedSBMLError,
+        match=rf"{words}.*assignment rule for 'z' "
+        r"\(SBML element assignmentRule\) is not supported",
+    ):
         read_sbml(_with_rule_math(inner))
 
 
 def test_unsupported_constructs():
-    comp_rule = _doc(BASE + f'<listOfRules><rateRule variable="c">{_math("<cn>1</cn>")}'
-                     "</rateRule></listOfRules>").replace('constant="true"/></listOfComp',
-                                                          'constant="false"/></listOfComp')
-    with pytest.raises(UnsupportedSBMLError, match="compartment 'c'.*rateRule"):
+    comp_rule = _doc(
+        BASE + f'<listOfRules><rateRule variable="c">{_math("<cn>1</cn>")}</rateRule></listOfRules>'
+    ).replace('constant="true"/></listOfComp', 'constant="false"/></listOfComp')
+    with pytest.raises(UnsupportedSBMLError, match=r"compartment 'c'.*rateRule"):
         read_sbml(comp_rule)
     stoich_math = _doc(
         '<listOfCompartments><compartment id="c" size="1"/></listOfCompartments>'
         '<listOfSpecies><species id="x" compartment="c" initialConcentration="1"/>'
-        "</listOfSpecies><listOfReactions><reaction id=\"R\"><listOfReactants>"
+        '</listOfSpecies><listOfReactions><reaction id="R"><listOfReactants>'
         f'<speciesReference species="x"><stoichiometryMath>{_math("<cn>2</cn>")}'
         "</stoichiometryMath></speciesReference></listOfReactants>"
-        f'<kineticLaw>{_math("<ci>x</ci>")}</kineticLaw></reaction></listOfReactions>',
-        level=2, version=4)
-    with pytest.raises(UnsupportedSBMLError, match="stoichiometryMath.*reaction 'R'"):
+        f"<kineticLaw>{_math('<ci>x</ci>')}</kineticLaw></reaction></listOfReactions>",
+        level=2,
+        version=4,
+    )
+    with pytest.raises(UnsupportedSBMLError, match=r"stoichiometryMath.*reaction 'R'"):
         read_sbml(stoich_math)
-    fast = _doc(BASE + '<listOfReactions><reaction id="F" reversible="false" fast="true">'
-                '<listOfReactants><speciesReference species="x" stoichiometry="1" '
-                f'constant="true"/></listOfReactants><kineticLaw>{_math("<ci>x</ci>")}'
-                "</kineticLaw></reaction></listOfReactions>", level=3, version=1)
+    fast = _doc(
+        BASE + '<listOfReactions><reaction id="F" reversible="false" fast="true">'
+        '<listOfReactants><speciesReference species="x" stoichiometry="1" '
+        f'constant="true"/></listOfReactants><kineticLaw>{_math("<ci>x</ci>")}'
+        "</kineticLaw></reaction></listOfReactions>",
+        level=3,
+        version=1,
+    )
     with pytest.raises(UnsupportedSBMLError, match="fast reaction 'F'"):
         read_sbml(fast)
-    comp_pkg = _doc(BASE, level=3, version=1, extra_ns=(
-        'xmlns:comp="http://www.sbml.org/sbml/level3/version1/comp/version1" '
-        'comp:required="true"'))
+    comp_pkg = _doc(
+        BASE,
+        level=3,
+        version=1,
+        extra_ns=(
+            'xmlns:comp="http://www.sbml.org/sbml/level3/version1/comp/version1" '
+            'comp:required="true"'
+        ),
+    )
     with pytest.raises(UnsupportedSBMLError, match="package 'comp'"):
         read_sbml(comp_pkg)
 
@@ -159,12 +184,12 @@ def test_python_keyword_ids_survive():
         '</listOfSpecies><listOfParameters><parameter id="in" value="0.3" constant="true"/>'
         '</listOfParameters><listOfReactions><reaction id="def" reversible="false">'
         '<listOfReactants><speciesReference species="lambda" stoichiometry="1" constant="true"/>'
-        f"</listOfReactants><kineticLaw>{rate}</kineticLaw></reaction></listOfReactions>")
+        f"</listOfReactants><kineticLaw>{rate}</kineticLaw></reaction></listOfReactions>"
+    )
     model = read_sbml(xml)
     assert model.species_ids == ("lambda",) and model.parameter_ids == ("in",)
     res = simulate(model, times_h=[0, 1, 2], outputs=["lambda"], rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(res["lambda"], 2 * np.exp(-0.3 * np.array([0, 1, 2])),
-                               rtol=1e-8)
+    np.testing.assert_allclose(res["lambda"], 2 * np.exp(-0.3 * np.array([0, 1, 2])), rtol=1e-8)
     again = read_sbml(write_sbml(model))
     assert again.species_ids == ("lambda",) and again.reactions[0].id == "def"
 
@@ -178,7 +203,8 @@ def test_reserved_ids_are_renamed_and_restored():
         'hasOnlySubstanceUnits="false" boundaryCondition="false" constant="false"/>'
         '</listOfSpecies><listOfParameters><parameter id="pi" value="0.5" constant="true"/>'
         f'</listOfParameters><listOfRules><rateRule variable="exp">{rate}</rateRule>'
-        "</listOfRules>")
+        "</listOfRules>"
+    )
     model = read_sbml(xml)
     assert model.species_ids == ("exp_",) and model.parameter_ids == ("pi_",)
     res = simulate_sbml(model, t_end=2, points=3, rtol=1e-10, atol=1e-12)
@@ -230,21 +256,39 @@ ENV = {"x": 1.0, "k": 0.5, "z": 0.0}
         ("<exponentiale/>", math.e),
         ('<cn type="rational"> 1 <sep/> 4 </cn>', 0.25),
         ('<cn type="e-notation"> 2 <sep/> -3 </cn>', 2e-3),
-        ('<csymbol encoding="text" definitionURL="http://www.sbml.org/sbml/symbols/avogadro">'
-         "N_A</csymbol>", 6.02214076e23),
-        ("<piecewise><piece><cn>1</cn><apply><lt/><ci>k</ci><cn>0</cn></apply></piece>"
-         "<piece><cn>2</cn><apply><lt/><ci>k</ci><cn>1</cn></apply></piece>"
-         "<otherwise><cn>3</cn></otherwise></piecewise>", 2.0),
-        ("<piecewise><piece><cn>1</cn><apply><and/><apply><lt/><cn>0</cn><ci>k</ci><cn>1</cn>"
-         "</apply><apply><not/><false/></apply></apply></piece><otherwise><cn>0</cn>"
-         "</otherwise></piecewise>", 1.0),
-        ("<piecewise><piece><cn>1</cn><apply><xor/><true/><true/></apply></piece>"
-         "<otherwise><cn>0</cn></otherwise></piecewise>", 0.0),
-        ("<piecewise><piece><cn>1</cn><apply><implies/><false/><false/></apply></piece>"
-         "<otherwise><cn>0</cn></otherwise></piecewise>", 1.0),
-        ("<piecewise><piece><cn>1</cn><apply><or/><apply><eq/><ci>k</ci><cn>2</cn></apply>"
-         "<apply><neq/><ci>x</ci><cn>1</cn></apply></apply></piece><otherwise><cn>0</cn>"
-         "</otherwise></piecewise>", 0.0),
+        (
+            '<csymbol encoding="text" definitionURL="http://www.sbml.org/sbml/symbols/avogadro">'
+            "N_A</csymbol>",
+            6.02214076e23,
+        ),
+        (
+            "<piecewise><piece><cn>1</cn><apply><lt/><ci>k</ci><cn>0</cn></apply></piece>"
+            "<piece><cn>2</cn><apply><lt/><ci>k</ci><cn>1</cn></apply></piece>"
+            "<otherwise><cn>3</cn></otherwise></piecewise>",
+            2.0,
+        ),
+        (
+            "<piecewise><piece><cn>1</cn><apply><and/><apply><lt/><cn>0</cn><ci>k</ci><cn>1</cn>"
+            "</apply><apply><not/><false/></apply></apply></piece><otherwise><cn>0</cn>"
+            "</otherwise></piecewise>",
+            1.0,
+        ),
+        (
+            "<piecewise><piece><cn>1</cn><apply><xor/><true/><true/></apply></piece>"
+            "<otherwise><cn>0</cn></otherwise></piecewise>",
+            0.0,
+        ),
+        (
+            "<piecewise><piece><cn>1</cn><apply><implies/><false/><false/></apply></piece>"
+            "<otherwise><cn>0</cn></otherwise></piecewise>",
+            1.0,
+        ),
+        (
+            "<piecewise><piece><cn>1</cn><apply><or/><apply><eq/><ci>k</ci><cn>2</cn></apply>"
+            "<apply><neq/><ci>x</ci><cn>1</cn></apply></apply></piece><otherwise><cn>0</cn>"
+            "</otherwise></piecewise>",
+            0.0,
+        ),
     ],
 )
 def test_mathml_translation(inner, expected):
@@ -256,10 +300,13 @@ def test_mathml_translation(inner, expected):
 def test_infinity_nan_time_and_delay():
     model = read_sbml(_with_rule_math("<apply><plus/><infinity/><notanumber/></apply>"))
     assert math.isnan(_eval(model.assignment_rules[0].expr, ENV))
-    delay = ('<apply><csymbol encoding="text" definitionURL="http://www.sbml.org/sbml/symbols/'
-             'delay">delay</csymbol><ci>x</ci><cn>2</cn></apply>')
-    time = ('<csymbol encoding="text" definitionURL="http://www.sbml.org/sbml/symbols/time">'
-            "t</csymbol>")
+    delay = (
+        '<apply><csymbol encoding="text" definitionURL="http://www.sbml.org/sbml/symbols/'
+        'delay">delay</csymbol><ci>x</ci><cn>2</cn></apply>'
+    )
+    time = (
+        '<csymbol encoding="text" definitionURL="http://www.sbml.org/sbml/symbols/time">t</csymbol>'
+    )
     model = read_sbml(_with_rule_math(f"<apply><plus/>{delay}{time}</apply>"))
     assert model.assignment_rules[0].expr == "delay(x, 2) + time"
     assert model.has_delays and sbml_info(model)["has_delays"]
@@ -268,30 +315,59 @@ def test_infinity_nan_time_and_delay():
 _TEMPLATES = (
     # binary operators, weighted: nesting is where translators go wrong
     *["({0} + {1})", "({0} - {1})", "({0} * {1})", "({0} / {1})"] * 3,
-    "({0} - {1}) - ({1} - {2})", "({0} / {1}) / ({2} / {1})", "{0} - ({1} - {2})",
-    "(abs({0}) + 1) ** ({1} / 10)", "-(abs({0}) + 0.5) ** {1}", "-({0})", "-(-{0})",
-    "exp(({0}) / 10)", "sin({0})", "cos({0})", "tan(({0}) / 10)", "arctan({0})",
-    "tanh({0})", "sinh(({0}) / 10)", "cosh(({0}) / 10)", "abs({0})", "floor({0})",
-    "ceil({0})", "log(abs({0}) + 1)", "log10(abs({0}) + 1)", "sqrt(abs({0}))",
-    "hill(abs({0}), 1.5, 2)", "pow(abs({0}) + 1, {1} / 20)", "min({0}, {1})",
-    "max({0}, {1}, {2})", "({0} if {1} < {2} else {2})", "({0} if {1} == {2} else -{1})",
+    "({0} - {1}) - ({1} - {2})",
+    "({0} / {1}) / ({2} / {1})",
+    "{0} - ({1} - {2})",
+    "(abs({0}) + 1) ** ({1} / 10)",
+    "-(abs({0}) + 0.5) ** {1}",
+    "-({0})",
+    "-(-{0})",
+    "exp(({0}) / 10)",
+    "sin({0})",
+    "cos({0})",
+    "tan(({0}) / 10)",
+    "arctan({0})",
+    "tanh({0})",
+    "sinh(({0}) / 10)",
+    "cosh(({0}) / 10)",
+    "abs({0})",
+    "floor({0})",
+    "ceil({0})",
+    "log(abs({0}) + 1)",
+    "log10(abs({0}) + 1)",
+    "sqrt(abs({0}))",
+    "hill(abs({0}), 1.5, 2)",
+    "pow(abs({0}) + 1, {1} / 20)",
+    "min({0}, {1})",
+    "max({0}, {1}, {2})",
+    "({0} if {1} < {2} else {2})",
+    "({0} if {1} == {2} else -{1})",
     "piecewise({0}, {1} >= {2} and not {0} != {2}, {1})",
     "piecewise({0}, {1} <= {2} or {0} > 1, {2} < {1}, {1})",
-    "(({0}) ** 2) ** ({1} / 10)", "(-{0}) ** 2", "{0} ** 2 ** ({1} / 10)",
-    "piecewise({0}, not ({1} > {2} and {0} < 1), {2})", "({0} if {1} < {0} < {2} else {1})",
+    "(({0}) ** 2) ** ({1} / 10)",
+    "(-{0}) ** 2",
+    "{0} ** 2 ** ({1} / 10)",
+    "piecewise({0}, not ({1} > {2} and {0} < 1), {2})",
+    "({0} if {1} < {0} < {2} else {1})",
     "piecewise({1}, not ({0} > 1 or {2} > 1), {2})",
 )
 
 
 def _expr_strategy():
-    leaf = st.one_of(st.sampled_from(["a", "b", "c"]),
-                     st.floats(0.1, 10).map(lambda v: repr(round(v, 3))),
-                     st.integers(0, 5).map(str))
+    leaf = st.one_of(
+        st.sampled_from(["a", "b", "c"]),
+        st.floats(0.1, 10).map(lambda v: repr(round(v, 3))),
+        st.integers(0, 5).map(str),
+    )
     return st.recursive(
         leaf,
-        lambda ch: st.builds(lambda t, args: t.format(*args), st.sampled_from(_TEMPLATES),
-                             st.lists(ch, min_size=3, max_size=3)),
-        max_leaves=12)
+        lambda ch: st.builds(
+            lambda t, args: t.format(*args),
+            st.sampled_from(_TEMPLATES),
+            st.lists(ch, min_size=3, max_size=3),
+        ),
+        max_leaves=12,
+    )
 
 
 @settings(max_examples=300, deadline=None)
@@ -316,21 +392,34 @@ def kitchen_sink() -> Model:
         id="kitchen_sink",
         compartments=(Compartment("cell", 1.0), Compartment("nuc", 2.0)),
         species=(
-            Species("A", 5.0, "cell"), Species("B", 0.0, "cell"),
+            Species("A", 5.0, "cell"),
+            Species("B", 0.0, "cell"),
             Species("N", 4.0, "nuc", amount=True, description="an amount in the nucleus"),
-            Species("S", 2.0, "cell", boundary=True), Species("C", 1.5, "cell", constant=True),
-            Species("R", 1.0, "cell"), Species("D", 0.0, "cell"),
+            Species("S", 2.0, "cell", boundary=True),
+            Species("C", 1.5, "cell", constant=True),
+            Species("R", 1.0, "cell"),
+            Species("D", 0.0, "cell"),
         ),
         parameters=(
-            Parameter("k1", 0.3, "per_h", source="Smith 2020, Table 2", estimated=True,
-                      description="A -> B <fast> & saturable"),
-            Parameter("k2", 0.1, "per_h", source="estimated"), Parameter("kd", 0.2, "nM_per_h"),
-            Parameter("tau", 0.5, "h"), Parameter("trig", 4.0, "h"),
-            Parameter("drift", 0.0, "", constant=False), Parameter("scale", 0.0),
+            Parameter(
+                "k1",
+                0.3,
+                "per_h",
+                source="Smith 2020, Table 2",
+                estimated=True,
+                description="A -> B <fast> & saturable",
+            ),
+            Parameter("k2", 0.1, "per_h", source="estimated"),
+            Parameter("kd", 0.2, "nM_per_h"),
+            Parameter("tau", 0.5, "h"),
+            Parameter("trig", 4.0, "h"),
+            Parameter("drift", 0.0, "", constant=False),
+            Parameter("scale", 0.0),
         ),
         reactions=(
-            Reaction("r1", "k1 * hill(A, 2.0, 2) * cell", (("A", 1),), (("B", 1),),
-                     motif="degrade"),
+            Reaction(
+                "r1", "k1 * hill(A, 2.0, 2) * cell", (("A", 1),), (("B", 1),), motif="degrade"
+            ),
             Reaction("r2", "k2 * delay(B, tau) * cell", (("B", 1),), (("A", 1),)),
             Reaction("r3", "kd * C * piecewise(1, time < 3, 0.5)", (("C", 1),), (("N", 1),)),
             Reaction("r4", "0.1 * N", (("N", 1),), ()),
@@ -338,24 +427,37 @@ def kitchen_sink() -> Model:
         ),
         assignment_rules=(Rule("D", "log10(A + 1) + B ** 2 + max(A, B) * scale"),),
         rate_rules=(Rule("R", "-0.2 * R + min(A, B)"), Rule("drift", "0.1")),
-        initial_assignments=(InitialAssignment("scale", "2 * k1"),
-                             InitialAssignment("B", "A / 10")),
+        initial_assignments=(
+            InitialAssignment("scale", "2 * k1"),
+            InitialAssignment("B", "A / 10"),
+        ),
         events=(
-            Event("e1", "time >= trig", (EventAssignment("A", "A + 1"),), delay="tau",
-                  priority="1", persistent=False, initial_value=False,
-                  use_values_from_trigger_time=False),
+            Event(
+                "e1",
+                "time >= trig",
+                (EventAssignment("A", "A + 1"),),
+                delay="tau",
+                priority="1",
+                persistent=False,
+                initial_value=False,
+                use_values_from_trigger_time=False,
+            ),
             Event("e2", "A < 1", (EventAssignment("B", "B / 2"),), priority="2"),
         ),
         observables=(Observable("total", "A + B", description="free plus bound"),),
-        time_units="h", conc_units="nM",
+        time_units="h",
+        conc_units="nM",
     )
 
 
 def _consistency_errors(xml: str) -> list[str]:
     doc = libsbml.readSBMLFromString(xml)
     doc.checkConsistency()
-    return [doc.getError(i).getMessage() for i in range(doc.getNumErrors())
-            if doc.getError(i).getSeverity() >= libsbml.LIBSBML_SEV_ERROR]
+    return [
+        doc.getError(i).getMessage()
+        for i in range(doc.getNumErrors())
+        if doc.getError(i).getSeverity() >= libsbml.LIBSBML_SEV_ERROR
+    ]
 
 
 def _assert_same_run(m1: Model, m2: Model, t_end: float) -> None:
@@ -390,8 +492,9 @@ def test_kitchen_sink_round_trip(tmp_path):
     assert again.events == model.events
     assert again.initial_assignments == model.initial_assignments
     assert again.rate_rules == model.rate_rules and again.assignment_rules == model.assignment_rules
-    assert [(r.id, r.reactants, r.products, r.motif) for r in again.reactions] == \
-        [(r.id, r.reactants, r.products, r.motif) for r in model.reactions]
+    assert [(r.id, r.reactants, r.products, r.motif) for r in again.reactions] == [
+        (r.id, r.reactants, r.products, r.motif) for r in model.reactions
+    ]
     assert again.species_by_id("N").amount and again.species_by_id("S").boundary
     assert again.species_by_id("N").description == "an amount in the nucleus"
     _assert_same_run(model, again, 10)
@@ -405,8 +508,13 @@ def test_parameter_provenance_survives_in_notes():
     again = read_sbml(xml)
     for p in model.parameters:
         q = again.parameter(p.id)
-        assert (q.value, q.units, q.source, q.estimated, q.description) == \
-            (p.value, p.units, p.source, p.estimated, p.description)
+        assert (q.value, q.units, q.source, q.estimated, q.description) == (
+            p.value,
+            p.units,
+            p.source,
+            p.estimated,
+            p.description,
+        )
 
 
 def test_time_and_concentration_units():
@@ -417,20 +525,23 @@ def test_time_and_concentration_units():
     assert m.getVolumeUnits() == "litre"
     u = m.getUnitDefinition("hour").getUnit(0)
     assert u.getMultiplier() == 3600 and libsbml.UnitKind_toString(u.getKind()) == "second"
-    minutes = Model(id="m", compartments=(Compartment("cell"),), time_units="min",
-                    conc_units="µM")
+    minutes = Model(id="m", compartments=(Compartment("cell"),), time_units="min", conc_units="µM")
     again = read_sbml(write_sbml(minutes))
     assert (again.time_units, again.conc_units) == ("min", "µM")
-    odd = Model(id="m", compartments=(Compartment("cell"),), time_units="fortnight",
-                conc_units="copies")
+    odd = Model(
+        id="m", compartments=(Compartment("cell"),), time_units="fortnight", conc_units="copies"
+    )
     again = read_sbml(write_sbml(odd))
-    assert (again.time_units, again.conc_units) == ("model time units",
-                                                    "model concentration units")
+    assert (again.time_units, again.conc_units) == ("model time units", "model concentration units")
 
 
 def test_info_counts(shared_reference):
     info = sbml_info(read_sbml(shared_reference / "sbml" / "BIOMD0000000252.xml"))
-    assert (info["species"], info["parameters"], info["reactions"], info["rate_rules"]) == \
-        (4, 9, 0, 4)
+    assert (info["species"], info["parameters"], info["reactions"], info["rate_rules"]) == (
+        4,
+        9,
+        0,
+        4,
+    )
     assert info["time_units"] == "h" and not info["has_delays"]
     assert info["default_selection"] == ["p", "mm", "m", "pm"]

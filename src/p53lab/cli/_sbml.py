@@ -28,21 +28,38 @@ def register(sub) -> None:
         "'time' plus the species libRoadRunner selects by default, as concentrations.",
     )
     s.add_argument("file", metavar="FILE.xml", help="the SBML file")
-    s.add_argument("--t-end", type=float, required=True, metavar="H",
-                   help="end time, in the model's time unit")
-    s.add_argument("--points", type=int, required=True, metavar="N",
-                   help="number of output rows, 0 to H inclusive (>= 2)")
-    s.add_argument("--set", action="append", metavar="NAME=VALUE", default=[],
-                   help="change a parameter value, a species' initial concentration or a "
-                   "compartment size; repeat for several")
+    s.add_argument(
+        "--t-end", type=float, required=True, metavar="H", help="end time, in the model's time unit"
+    )
+    s.add_argument(
+        "--points",
+        type=int,
+        required=True,
+        metavar="N",
+        help="number of output rows, 0 to H inclusive (>= 2)",
+    )
+    s.add_argument(
+        "--set",
+        action="append",
+        metavar="NAME=VALUE",
+        default=[],
+        help="change a parameter value, a species' initial concentration or a "
+        "compartment size; repeat for several",
+    )
     s.add_argument("--out", required=True, metavar="OUT.csv", help="output file")
-    s.add_argument("--method", default="LSODA", choices=("LSODA", "BDF", "Radau", "RK45",
-                                                          "DOP853"),
-                   help="integration method (default LSODA)")
+    s.add_argument(
+        "--method",
+        default="LSODA",
+        choices=("LSODA", "BDF", "Radau", "RK45", "DOP853"),
+        help="integration method (default LSODA)",
+    )
     s.add_argument("--rtol", type=float, default=1e-6, help="relative tolerance (1e-6)")
     s.add_argument("--atol", type=float, default=1e-12, help="absolute tolerance (1e-12)")
-    s.add_argument("--parquet", action="store_true",
-                   help="write Parquet (with provenance in its metadata) instead of CSV")
+    s.add_argument(
+        "--parquet",
+        action="store_true",
+        help="write Parquet (with provenance in its metadata) instead of CSV",
+    )
     s.set_defaults(func=_simulate)
 
     i = cs.add_parser("info", help="counts, time unit, delays and default selection of a file")
@@ -50,8 +67,10 @@ def register(sub) -> None:
     i.add_argument("--json", action="store_true", help="print JSON")
     i.set_defaults(func=_info)
 
-    c = cs.add_parser("convert", help="read an SBML file and write it again through p53lab's "
-                      "model (SBML Level 3 Version 2)")
+    c = cs.add_parser(
+        "convert",
+        help="read an SBML file and write it again through p53lab's model (SBML Level 3 Version 2)",
+    )
     c.add_argument("file", metavar="FILE.xml")
     c.add_argument("--out", required=True, metavar="OUT.xml")
     c.set_defaults(func=_convert)
@@ -75,8 +94,9 @@ def _simulate(args) -> int:
     model = read_sbml(args.file)
     if values:
         model = _with_values(model, values)
-    res = simulate_sbml(model, t_end=t_end, points=args.points, method=args.method,
-                        rtol=args.rtol, atol=args.atol)
+    res = simulate_sbml(
+        model, t_end=t_end, points=args.points, method=args.method, rtol=args.rtol, atol=args.atol
+    )
     out = Path(args.out)
     if out.is_dir():
         raise ParameterError(f"--out {args.out!r} is a folder; give a file name.")
@@ -85,11 +105,17 @@ def _simulate(args) -> int:
     else:
         res.to_csv(out, time_column="time")
     rows, cols = res.values.shape
-    print(f"p53lab: {rows} rows × {cols + 1} columns (time, {', '.join(res.columns)}) "
-          f"in {model.time_units} → {out}", file=sys.stderr)
+    print(
+        f"p53lab: {rows} rows × {cols + 1} columns (time, {', '.join(res.columns)}) "
+        f"in {model.time_units} → {out}",
+        file=sys.stderr,
+    )
     if not res.ok:
-        print(f"p53lab: error: the simulation failed: {res.message}. The rows computed before "
-              "the failure are in the file.", file=sys.stderr)
+        print(
+            f"p53lab: error: the simulation failed: {res.message}. The rows computed before "
+            "the failure are in the file.",
+            file=sys.stderr,
+        )
         return EXIT_FAILED
     return 0
 
@@ -100,8 +126,11 @@ def _with_values(model, values: dict[str, float]):
     from ..io.sbml import sbml_ids
 
     to_model = {old: new for new, old in sbml_ids(model).items()}
-    known = ([p.id for p in model.parameters] + [s.id for s in model.species]
-             + [c.id for c in model.compartments])
+    known = (
+        [p.id for p in model.parameters]
+        + [s.id for s in model.species]
+        + [c.id for c in model.compartments]
+    )
     ruled = {r.variable for r in model.assignment_rules}
     changes = {}
     for name, v in values.items():
@@ -110,14 +139,21 @@ def _with_values(model, values: dict[str, float]):
             sbml_known = [sbml_ids(model).get(k, k) for k in known]
             close = difflib.get_close_matches(name, sbml_known, n=3, cutoff=0.6)
             hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
-            raise ParameterError(f"--set {name}: the model has no parameter, species or "
-                                 f"compartment {name!r}.{hint}")
+            raise ParameterError(
+                f"--set {name}: the model has no parameter, species or compartment {name!r}.{hint}"
+            )
         if mid in ruled:
-            raise ParameterError(f"--set {name}: {name!r} is defined by an assignment rule at "
-                                 "all times; set the quantities its rule reads instead.")
+            raise ParameterError(
+                f"--set {name}: {name!r} is defined by an assignment rule at "
+                "all times; set the quantities its rule reads instead."
+            )
         changes[mid] = v
-    model = replace(model, initial_assignments=tuple(
-        ia for ia in model.initial_assignments if ia.variable not in changes))
+    model = replace(
+        model,
+        initial_assignments=tuple(
+            ia for ia in model.initial_assignments if ia.variable not in changes
+        ),
+    )
     return model.with_params(changes)
 
 
@@ -144,6 +180,9 @@ def _convert(args) -> int:
     model = read_sbml(args.file)
     out = Path(args.out)
     write_sbml(model, out)
-    print(f"p53lab: wrote {model.id} ({len(model.species)} species, {len(model.reactions)} "
-          f"reactions) as SBML L3V2 → {out}", file=sys.stderr)
+    print(
+        f"p53lab: wrote {model.id} ({len(model.species)} species, {len(model.reactions)} "
+        f"reactions) as SBML L3V2 → {out}",
+        file=sys.stderr,
+    )
     return 0

@@ -19,6 +19,7 @@ stoichiometry, fast reactions, conversion factors, required SBML packages) raise
 from __future__ import annotations
 
 import html
+import itertools
 import json
 import math
 import re
@@ -60,8 +61,12 @@ _META_RENAMED = "sbml_renamed"
 
 # Time units we recognise, as multiples of one second.
 _TIME_NAMES = {1.0: "s", 60.0: "min", 3600.0: "h", 86400.0: "d"}
-_TIME_UNITDEFS = {"s": ("second", 1.0), "min": ("minute", 60.0), "h": ("hour", 3600.0),
-                  "d": ("day", 86400.0)}
+_TIME_UNITDEFS = {
+    "s": ("second", 1.0),
+    "min": ("minute", 60.0),
+    "h": ("hour", 3600.0),
+    "d": ("day", 86400.0),
+}
 # Concentration units as mol/L.
 _CONC_NAMES = {1.0: "M", 1e-3: "mM", 1e-6: "µM", 1e-9: "nM", 1e-12: "pM"}
 _CONC_SCALES = {"M": 0, "mM": -3, "µM": -6, "uM": -6, "nM": -9, "pM": -12}
@@ -97,7 +102,8 @@ def _load(source: str | Path) -> tuple[str | None, str]:
         return source, "<SBML string>"
     if not isinstance(source, str | Path):
         raise ParameterError(
-            f"read_sbml needs a path or an SBML string. Got {type(source).__name__} instead.")
+            f"read_sbml needs a path or an SBML string. Got {type(source).__name__} instead."
+        )
     path = Path(source)
     if not path.exists():
         raise FileNotFoundError(2, "No such file", str(path))
@@ -107,8 +113,11 @@ def _load(source: str | Path) -> tuple[str | None, str]:
 
 
 def _raise_read_errors(doc: libsbml.SBMLDocument, label: str) -> None:
-    bad = [doc.getError(i) for i in range(doc.getNumErrors())
-           if doc.getError(i).getSeverity() in _BAD_SEVERITY]
+    bad = [
+        doc.getError(i)
+        for i in range(doc.getNumErrors())
+        if doc.getError(i).getSeverity() in _BAD_SEVERITY
+    ]
     if not bad:
         return
     first = bad[0]
@@ -116,8 +125,12 @@ def _raise_read_errors(doc: libsbml.SBMLDocument, label: str) -> None:
     more = f" ({len(bad) - 1} more error(s) follow)" if len(bad) > 1 else ""
     if first.getErrorId() == libsbml.XMLFileUnreadable:
         raise SBMLError(f"{label}: the file cannot be read ({msg}).")
-    raise SBMLError(f"{label}, line {first.getLine()}: {msg}{more}. Check that the file is "
-                    "complete, valid SBML (a truncated download gives this error).")
+    hint = (
+        "Check that the file is complete (a truncated download gives this error)."
+        if first.getCategory() == libsbml.LIBSBML_CAT_XML
+        else "Check the file against the SBML specification (or validate it at sbml.org)."
+    )
+    raise SBMLError(f"{label}, line {first.getLine()}: {msg}{more}. {hint}")
 
 
 def _unsupported(what: str, where: str, reason: str) -> UnsupportedSBMLError:
@@ -135,10 +148,12 @@ class _Reader:
         self.m: libsbml.Model = doc.getModel()
         self.level = doc.getLevel()
         m = self.m
-        ids = ([c.getId() for c in m.getListOfCompartments()]
-               + [s.getId() for s in m.getListOfSpecies()]
-               + [p.getId() for p in m.getListOfParameters()]
-               + [r.getId() for r in m.getListOfReactions()])
+        ids = (
+            [c.getId() for c in m.getListOfCompartments()]
+            + [s.getId() for s in m.getListOfSpecies()]
+            + [p.getId() for p in m.getListOfParameters()]
+            + [r.getId() for r in m.getListOfReactions()]
+        )
         taken = set(ids)
         self.rename: dict[str, str] = {}
         for sid in ids:
@@ -152,23 +167,28 @@ class _Reader:
         self.sref_value: dict[str, float] = {}
         self.rule_targets = {r.getVariable() for r in m.getListOfRules() if not r.isAlgebraic()}
         self.ia_targets = {ia.getSymbol() for ia in m.getListOfInitialAssignments()}
-        self.event_targets = {ea.getVariable() for ev in m.getListOfEvents()
-                              for ea in ev.getListOfEventAssignments()}
+        self.event_targets = {
+            ea.getVariable() for ev in m.getListOfEvents() for ea in ev.getListOfEventAssignments()
+        }
 
     # ------------------------------------------------------------------ document level
     def _check_packages(self) -> None:
         if self.doc.getLevel() < 3:
             return
         ns = self.doc.getNamespaces()
-        core = libsbml.SBMLNamespaces.getSBMLNamespaceURI(self.doc.getLevel(),
-                                                          self.doc.getVersion())
+        core = libsbml.SBMLNamespaces.getSBMLNamespaceURI(
+            self.doc.getLevel(), self.doc.getVersion()
+        )
         declared = {ns.getURI(i) for i in range(ns.getLength())} - {core}
         for i in range(self.doc.getNumPlugins()):
             plugin = self.doc.getPlugin(i)
             name = plugin.getPackageName()
             if plugin.getURI() in declared and self.doc.getPackageRequired(name):
-                raise _unsupported(f"The SBML package {name!r}", "(required by this document)",
-                                   "p53lab reads SBML core only.")
+                raise _unsupported(
+                    f"The SBML package {name!r}",
+                    "(required by this document)",
+                    "p53lab reads SBML core only.",
+                )
 
     def _convert(self) -> None:
         m = self.doc.getModel()
@@ -176,9 +196,11 @@ class _Reader:
             return
         if m.getNumFunctionDefinitions():
             self._run_converter("expandFunctionDefinitions", "expand the function definitions")
-        if any(r.isSetKineticLaw() and (r.getKineticLaw().getNumParameters()
-                                        or r.getKineticLaw().getNumLocalParameters())
-               for r in m.getListOfReactions()):
+        if any(
+            r.isSetKineticLaw()
+            and (r.getKineticLaw().getNumParameters() or r.getKineticLaw().getNumLocalParameters())
+            for r in m.getListOfReactions()
+        ):
             self._run_converter("promoteLocalParameters", "promote the local parameters")
 
     def _run_converter(self, option: str, what: str) -> None:
@@ -187,8 +209,11 @@ class _Reader:
         n_before = self.doc.getNumErrors()
         rc = self.doc.convert(props)
         if rc != libsbml.LIBSBML_OPERATION_SUCCESS:
-            errs = [self.doc.getError(i) for i in range(n_before, self.doc.getNumErrors())
-                    if self.doc.getError(i).getSeverity() in _BAD_SEVERITY]
+            errs = [
+                self.doc.getError(i)
+                for i in range(n_before, self.doc.getNumErrors())
+                if self.doc.getError(i).getSeverity() in _BAD_SEVERITY
+            ]
             detail = " ".join(errs[0].getMessage().split()) if errs else f"libSBML code {rc}"
             raise SBMLError(f"{self.label}: libSBML could not {what}: {detail}")
 
@@ -227,8 +252,11 @@ class _Reader:
         ias += [ia for ia in extra_ias if ia.variable not in have]
         events = self._events()
         time_units, conc_units = self._units()
-        meta = {"source": "sbml", "sbml_file": self.label,
-                "sbml_level": f"{self.level}.{self.doc.getVersion()}"}
+        meta = {
+            "source": "sbml",
+            "sbml_file": self.label,
+            "sbml_level": f"{self.level}.{self.doc.getVersion()}",
+        }
         if rn:
             meta[_META_RENAMED] = json.dumps(rn, sort_keys=True)
         species = [replace(s, units=conc_units if not s.amount else "") for s in species]
@@ -236,12 +264,20 @@ class _Reader:
             return Model(
                 id=_model_id(m.getId() or Path(self.label).stem),
                 name=m.getName() or m.getId(),
-                compartments=tuple(compartments), species=tuple(species),
-                parameters=tuple(parameters), reactions=tuple(reactions),
-                assignment_rules=tuple(assignment_rules), rate_rules=tuple(rate_rules),
-                initial_assignments=tuple(ias), events=tuple(events),
-                observables=tuple(observables), time_units=time_units, conc_units=conc_units,
-                notes=_notes_fields(m).get("Description", _notes_text(m))[:500], meta=tuple(sorted(meta.items())))
+                compartments=tuple(compartments),
+                species=tuple(species),
+                parameters=tuple(parameters),
+                reactions=tuple(reactions),
+                assignment_rules=tuple(assignment_rules),
+                rate_rules=tuple(rate_rules),
+                initial_assignments=tuple(ias),
+                events=tuple(events),
+                observables=tuple(observables),
+                time_units=time_units,
+                conc_units=conc_units,
+                notes=_notes_fields(m).get("Description", _notes_text(m))[:500],
+                meta=tuple(sorted(meta.items())),
+            )
         except ModelError as exc:
             raise SBMLError(f"{self.label}: the model is inconsistent: {exc}") from None
 
@@ -254,22 +290,28 @@ class _Reader:
                 cands = [n for n in names if self._is_variable(n)] or names
                 who = ", ".join(repr(n) for n in cands) or "an unknown variable"
                 raise _unsupported(
-                    f"Algebraic rule for {who}", "(SBML element algebraicRule)",
+                    f"Algebraic rule for {who}",
+                    "(SBML element algebraicRule)",
                     "p53lab integrates ordinary differential equations only; rewrite the "
-                    "constraint as an assignment rule or a rate rule.")
+                    "constraint as an assignment rule or a rate rule.",
+                )
             var = rule.getVariable()
             kind = "assignmentRule" if rule.isAssignment() else "rateRule"
             if var in compartments:
                 raise _unsupported(
-                    f"The {_KIND_WORDS[kind]} for compartment {var!r}", f"(SBML element {kind})",
-                    "p53lab simulates compartments of constant size only.")
+                    f"The {_KIND_WORDS[kind]} for compartment {var!r}",
+                    f"(SBML element {kind})",
+                    "p53lab simulates compartments of constant size only.",
+                )
         for ev in m.getListOfEvents():
             for ea in ev.getListOfEventAssignments():
                 if ea.getVariable() in compartments:
                     raise _unsupported(
                         f"The event assignment to compartment {ea.getVariable()!r} in event "
-                        f"{ev.getId()!r}", "(SBML element eventAssignment)",
-                        "p53lab simulates compartments of constant size only.")
+                        f"{ev.getId()!r}",
+                        "(SBML element eventAssignment)",
+                        "p53lab simulates compartments of constant size only.",
+                    )
 
     def _is_variable(self, name: str) -> bool:
         m = self.m
@@ -284,8 +326,9 @@ class _Reader:
         m = self.m
         nodes = [r.getMath() for r in m.getListOfRules() if r.getVariable() != pid]
         nodes += [ia.getMath() for ia in m.getListOfInitialAssignments()]
-        nodes += [r.getKineticLaw().getMath() for r in m.getListOfReactions()
-                  if r.isSetKineticLaw()]
+        nodes += [
+            r.getKineticLaw().getMath() for r in m.getListOfReactions() if r.isSetKineticLaw()
+        ]
         for ev in m.getListOfEvents():
             nodes += [ev.getTrigger().getMath() if ev.isSetTrigger() else None]
             nodes += [ev.getDelay().getMath() if ev.isSetDelay() else None]
@@ -305,26 +348,40 @@ class _Reader:
             elif self.level < 3:
                 size = 1.0  # the Level 2 default
             else:
-                raise SBMLError(f"{self.label}: compartment {cid!r} has no size and no initial "
-                                "assignment; give it a size.")
+                raise SBMLError(
+                    f"{self.label}: compartment {cid!r} has no size and no initial "
+                    "assignment; give it a size."
+                )
             if c.isSetSpatialDimensions() or self.level < 3:
-                dims = float(c.getSpatialDimensionsAsDouble()) if self.level >= 3 else float(
-                    c.getSpatialDimensions())
+                dims = (
+                    float(c.getSpatialDimensionsAsDouble())
+                    if self.level >= 3
+                    else float(c.getSpatialDimensions())
+                )
             else:
                 dims = 3.0
             constant = c.getConstant() if (c.isSetConstant() or self.level < 3) else True
-            out.append(Compartment(self.rename.get(cid, cid), size=float(size),
-                                   constant=bool(constant), units=c.getUnits(),
-                                   spatial_dimensions=dims))
+            out.append(
+                Compartment(
+                    self.rename.get(cid, cid),
+                    size=float(size),
+                    constant=bool(constant),
+                    units=c.getUnits(),
+                    spatial_dimensions=dims,
+                )
+            )
         return out
 
-    def _species(self, comps: Mapping[str, Compartment]
-                 ) -> tuple[list[Species], list[InitialAssignment]]:
+    def _species(
+        self, comps: Mapping[str, Compartment]
+    ) -> tuple[list[Species], list[InitialAssignment]]:
         m, rn = self.m, self.rename
         if self.level >= 3 and m.isSetConversionFactor():
-            raise _unsupported(f"The conversion factor {m.getConversionFactor()!r}",
-                               "of the model (SBML attribute conversionFactor)",
-                               "give the species' quantities in the model's units instead.")
+            raise _unsupported(
+                f"The conversion factor {m.getConversionFactor()!r}",
+                "of the model (SBML attribute conversionFactor)",
+                "give the species' quantities in the model's units instead.",
+            )
         out, extra = [], []
         for s in m.getListOfSpecies():
             sid = s.getId()
@@ -332,12 +389,15 @@ class _Reader:
                 raise _unsupported(
                     f"The conversion factor of species {sid!r}",
                     "(SBML attribute conversionFactor)",
-                    "give the species' quantities in the model's units instead.")
+                    "give the species' quantities in the model's units instead.",
+                )
             comp_id = rn.get(s.getCompartment(), s.getCompartment())
             comp = comps.get(comp_id)
             if comp is None:
-                raise SBMLError(f"{self.label}: species {sid!r} is in the unknown compartment "
-                                f"{s.getCompartment()!r}.")
+                raise SBMLError(
+                    f"{self.label}: species {sid!r} is in the unknown compartment "
+                    f"{s.getCompartment()!r}."
+                )
             amount_only = bool(s.getHasOnlySubstanceUnits())
             size_later = s.getCompartment() in self.ia_targets
             if s.isSetInitialConcentration():
@@ -355,14 +415,24 @@ class _Reader:
             elif sid in self.ia_targets or sid in self.rule_targets:
                 value = 0.0  # placeholder; a rule or initial assignment gives the value
             else:
-                raise SBMLError(f"{self.label}: species {sid!r} has no initial amount or "
-                                "concentration and no rule or initial assignment; give it one.")
+                raise SBMLError(
+                    f"{self.label}: species {sid!r} has no initial amount or "
+                    "concentration and no rule or initial assignment; give it one."
+                )
             constant = s.getConstant() if (s.isSetConstant() or self.level < 3) else False
             name = s.getName() if s.isSetName() and s.getName() != sid else ""
-            out.append(Species(rn.get(sid, sid), initial=float(value), compartment=comp_id,
-                               name=name, boundary=bool(s.getBoundaryCondition()),
-                               constant=bool(constant), amount=amount_only,
-                               description=_notes_fields(s).get("Description", "")))
+            out.append(
+                Species(
+                    rn.get(sid, sid),
+                    initial=float(value),
+                    compartment=comp_id,
+                    name=name,
+                    boundary=bool(s.getBoundaryCondition()),
+                    constant=bool(constant),
+                    amount=amount_only,
+                    description=_notes_fields(s).get("Description", ""),
+                )
+            )
         return out, extra
 
     def _parameters(self) -> tuple[list[Parameter], list[Observable]]:
@@ -376,13 +446,24 @@ class _Reader:
             elif pid in self.ia_targets or pid in assigned:
                 value = 0.0  # placeholder; the rule or initial assignment gives the value
             else:
-                raise SBMLError(f"{self.label}: parameter {pid!r} has no value and no "
-                                "assignment rule or initial assignment; give it a value.")
+                raise SBMLError(
+                    f"{self.label}: parameter {pid!r} has no value and no "
+                    "assignment rule or initial assignment; give it a value."
+                )
             new_id = self.rename.get(pid, pid)
-            if fields.get("Kind") == "observable" and pid in assigned and \
-                    pid not in self._read_elsewhere(pid):
-                observables.append(Observable(new_id, "0", units=fields.get("Units", ""),
-                                              description=fields.get("Description", "")))
+            if (
+                fields.get("Kind") == "observable"
+                and pid in assigned
+                and pid not in self._read_elsewhere(pid)
+            ):
+                observables.append(
+                    Observable(
+                        new_id,
+                        "0",
+                        units=fields.get("Units", ""),
+                        description=fields.get("Description", ""),
+                    )
+                )
                 continue
             description = fields.get("Description")
             if description is None and not fields:
@@ -395,32 +476,48 @@ class _Reader:
             if math.isnan(value):
                 raise SBMLError(f"{self.label}: parameter {pid!r} has the value NaN.")
             constant = p.getConstant() if (p.isSetConstant() or self.level < 3) else True
-            params.append(Parameter(
-                new_id, float(value), units=fields.get("Units", p.getUnits()),
-                source=fields.get("Source", ""),
-                estimated=fields.get("Estimated", "").lower() in ("yes", "true"),
-                description=description, constant=bool(constant)))
+            params.append(
+                Parameter(
+                    new_id,
+                    float(value),
+                    units=fields.get("Units", p.getUnits()),
+                    source=fields.get("Source", ""),
+                    estimated=fields.get("Estimated", "").lower() in ("yes", "true"),
+                    description=description,
+                    constant=bool(constant),
+                )
+            )
         return params, observables
 
     def _stoichiometry(self, r: libsbml.Reaction, sr: libsbml.SpeciesReference) -> float:
-        where = (f"species reference to {sr.getSpecies()!r} in reaction {r.getId()!r} "
-                 "(SBML element speciesReference)")
+        where = (
+            f"species reference to {sr.getSpecies()!r} in reaction {r.getId()!r} "
+            "(SBML element speciesReference)"
+        )
         if self.level < 3 and sr.isSetStoichiometryMath():
-            raise _unsupported("The stoichiometryMath of the", where,
-                               "p53lab supports constant stoichiometries only.")
+            raise _unsupported(
+                "The stoichiometryMath of the",
+                where,
+                "p53lab supports constant stoichiometries only.",
+            )
         value = sr.getStoichiometry() if sr.isSetStoichiometry() or self.level < 3 else 1.0
         if self.level >= 3 and sr.isSetId():
             srid = sr.getId()
             if srid in self.rule_targets or srid in self.event_targets:
-                raise _unsupported(f"A stoichiometry changed by a rule or event ({srid!r}) of the",
-                                   where, "p53lab supports constant stoichiometries only.")
+                raise _unsupported(
+                    f"A stoichiometry changed by a rule or event ({srid!r}) of the",
+                    where,
+                    "p53lab supports constant stoichiometries only.",
+                )
             ia = self.m.getInitialAssignmentBySymbol(srid)
             if ia is not None:
                 node = ia.getMath()
                 if node is None or not node.isNumber():
                     raise _unsupported(
-                        f"A stoichiometry set by an initial assignment ({srid!r}) of the", where,
-                        "p53lab supports numeric stoichiometries only.")
+                        f"A stoichiometry set by an initial assignment ({srid!r}) of the",
+                        where,
+                        "p53lab supports numeric stoichiometries only.",
+                    )
                 value = _number(node)
             self.sref_value[srid] = float(value)
         if not math.isfinite(value):
@@ -433,14 +530,22 @@ class _Reader:
         for r in self.m.getListOfReactions():
             rid = r.getId()
             if r.isSetFast() and r.getFast():
-                raise _unsupported(f"The fast reaction {rid!r}", "(SBML attribute fast='true')",
-                                   "p53lab has no rapid-equilibrium solver; set fast='false'.")
-            reactants = tuple((rn.get(sr.getSpecies(), sr.getSpecies()), self._stoichiometry(r, sr))
-                              for sr in r.getListOfReactants())
-            products = tuple((rn.get(sr.getSpecies(), sr.getSpecies()), self._stoichiometry(r, sr))
-                             for sr in r.getListOfProducts())
-            modifiers = tuple(rn.get(x.getSpecies(), x.getSpecies())
-                              for x in r.getListOfModifiers())
+                raise _unsupported(
+                    f"The fast reaction {rid!r}",
+                    "(SBML attribute fast='true')",
+                    "p53lab has no rapid-equilibrium solver; set fast='false'.",
+                )
+            reactants = tuple(
+                (rn.get(sr.getSpecies(), sr.getSpecies()), self._stoichiometry(r, sr))
+                for sr in r.getListOfReactants()
+            )
+            products = tuple(
+                (rn.get(sr.getSpecies(), sr.getSpecies()), self._stoichiometry(r, sr))
+                for sr in r.getListOfProducts()
+            )
+            modifiers = tuple(
+                rn.get(x.getSpecies(), x.getSpecies()) for x in r.getListOfModifiers()
+            )
             out.append((r, reactants, products, modifiers))
         reactions = []
         for r, reactants, products, modifiers in out:
@@ -449,12 +554,20 @@ class _Reader:
             if kl is None or kl.getMath() is None:
                 rate = "0"  # a reaction without a kinetic law does not proceed
             else:
-                rate = self.math(kl, f"the kinetic law of reaction {rid!r} (SBML element "
-                                     "kineticLaw)")
-            reactions.append(Reaction(rn.get(rid, rid), rate, reactants=reactants,
-                                      products=products, modifiers=modifiers,
-                                      name=r.getName() if r.getName() != rid else "",
-                                      motif=_notes_fields(r).get("Motif", "")))
+                rate = self.math(
+                    kl, f"the kinetic law of reaction {rid!r} (SBML element kineticLaw)"
+                )
+            reactions.append(
+                Reaction(
+                    rn.get(rid, rid),
+                    rate,
+                    reactants=reactants,
+                    products=products,
+                    modifiers=modifiers,
+                    name=r.getName() if r.getName() != rid else "",
+                    motif=_notes_fields(r).get("Motif", ""),
+                )
+            )
         return reactions
 
     def _events(self) -> list[Event]:
@@ -472,27 +585,43 @@ class _Reader:
                 delay = self.math(ev.getDelay(), f"the delay of {where} (SBML element delay)")
             priority = None
             if self.level >= 3 and ev.isSetPriority() and ev.getPriority().getMath() is not None:
-                priority = self.math(ev.getPriority(),
-                                     f"the priority of {where} (SBML element priority)")
+                priority = self.math(
+                    ev.getPriority(), f"the priority of {where} (SBML element priority)"
+                )
             assigns = []
             for ea in ev.getListOfEventAssignments():
                 var = ea.getVariable()
                 if var in self.sref_value:
-                    raise _unsupported(f"The event assignment to the stoichiometry {var!r} in",
-                                       f"{where} (SBML element eventAssignment)",
-                                       "p53lab supports constant stoichiometries only.")
+                    raise _unsupported(
+                        f"The event assignment to the stoichiometry {var!r} in",
+                        f"{where} (SBML element eventAssignment)",
+                        "p53lab supports constant stoichiometries only.",
+                    )
                 if ea.getMath() is None:
                     continue
-                expr = self.math(ea, f"the assignment to {var!r} in {where} (SBML element "
-                                     "eventAssignment)")
+                expr = self.math(
+                    ea, f"the assignment to {var!r} in {where} (SBML element eventAssignment)"
+                )
                 assigns.append(EventAssignment(rn.get(var, var), expr))
             persistent = trig.getPersistent() if trig.isSetPersistent() else True
             initial_value = trig.getInitialValue() if trig.isSetInitialValue() else True
-            uvftt = (ev.getUseValuesFromTriggerTime()
-                     if ev.isSetUseValuesFromTriggerTime() or self.level < 3 else True)
-            events.append(Event(eid, trigger, tuple(assigns), delay=delay, priority=priority,
-                                persistent=bool(persistent), initial_value=bool(initial_value),
-                                use_values_from_trigger_time=bool(uvftt)))
+            uvftt = (
+                ev.getUseValuesFromTriggerTime()
+                if ev.isSetUseValuesFromTriggerTime() or self.level < 3
+                else True
+            )
+            events.append(
+                Event(
+                    eid,
+                    trigger,
+                    tuple(assigns),
+                    delay=delay,
+                    priority=priority,
+                    persistent=bool(persistent),
+                    initial_value=bool(initial_value),
+                    use_values_from_trigger_time=bool(uvftt),
+                )
+            )
         return events
 
     # ------------------------------------------------------------------ units
@@ -507,8 +636,9 @@ class _Reader:
             su = "substance" if m.getUnitDefinition("substance") is not None else "mole"
             vu = "volume" if m.getUnitDefinition("volume") is not None else "litre"
         t = self._unit_factor(tu, "second")
-        time_units = _TIME_NAMES.get(_round_factor(t), "model time units") if t else \
-            "model time units"
+        time_units = (
+            _TIME_NAMES.get(_round_factor(t), "model time units") if t else "model time units"
+        )
         sub = self._unit_factor(su, "mole")
         vol = self._unit_factor(vu, "litre")
         conc_units = "model concentration units"
@@ -543,6 +673,12 @@ class _Reader:
 
 
 _KIND_WORDS = {"assignmentRule": "assignment rule", "rateRule": "rate rule"}
+
+
+def _short(err: libsbml.SBMLError) -> str:
+    """libSBML's short message and the specific last line of its long one."""
+    lines = [x.strip() for x in err.getMessage().splitlines() if x.strip()]
+    return f"{err.getShortMessage().rstrip('.')}: {lines[-1] if lines else ''}"
 
 
 def _round_factor(x: float) -> float:
@@ -605,16 +741,26 @@ def _number(node: libsbml.ASTNode) -> float:
 _P_OR, _P_AND, _P_NOT, _P_CMP, _P_ADD, _P_MUL, _P_NEG, _P_POW, _P_ATOM = range(1, 10)
 
 _SIMPLE_FUNCS = {
-    libsbml.AST_FUNCTION_ABS: "abs", libsbml.AST_FUNCTION_EXP: "exp",
-    libsbml.AST_FUNCTION_LN: "log", libsbml.AST_FUNCTION_FLOOR: "floor",
-    libsbml.AST_FUNCTION_CEILING: "ceil", libsbml.AST_FUNCTION_SIN: "sin",
-    libsbml.AST_FUNCTION_COS: "cos", libsbml.AST_FUNCTION_TAN: "tan",
-    libsbml.AST_FUNCTION_ARCSIN: "arcsin", libsbml.AST_FUNCTION_ARCCOS: "arccos",
-    libsbml.AST_FUNCTION_ARCTAN: "arctan", libsbml.AST_FUNCTION_SINH: "sinh",
-    libsbml.AST_FUNCTION_COSH: "cosh", libsbml.AST_FUNCTION_TANH: "tanh",
-    libsbml.AST_FUNCTION_MIN: "min", libsbml.AST_FUNCTION_MAX: "max",
-    libsbml.AST_FUNCTION_REM: "rem", libsbml.AST_FUNCTION_QUOTIENT: "quotient",
-    libsbml.AST_FUNCTION_DELAY: "delay", libsbml.AST_FUNCTION_PIECEWISE: "piecewise",
+    libsbml.AST_FUNCTION_ABS: "abs",
+    libsbml.AST_FUNCTION_EXP: "exp",
+    libsbml.AST_FUNCTION_LN: "log",
+    libsbml.AST_FUNCTION_FLOOR: "floor",
+    libsbml.AST_FUNCTION_CEILING: "ceil",
+    libsbml.AST_FUNCTION_SIN: "sin",
+    libsbml.AST_FUNCTION_COS: "cos",
+    libsbml.AST_FUNCTION_TAN: "tan",
+    libsbml.AST_FUNCTION_ARCSIN: "arcsin",
+    libsbml.AST_FUNCTION_ARCCOS: "arccos",
+    libsbml.AST_FUNCTION_ARCTAN: "arctan",
+    libsbml.AST_FUNCTION_SINH: "sinh",
+    libsbml.AST_FUNCTION_COSH: "cosh",
+    libsbml.AST_FUNCTION_TANH: "tanh",
+    libsbml.AST_FUNCTION_MIN: "min",
+    libsbml.AST_FUNCTION_MAX: "max",
+    libsbml.AST_FUNCTION_REM: "rem",
+    libsbml.AST_FUNCTION_QUOTIENT: "quotient",
+    libsbml.AST_FUNCTION_DELAY: "delay",
+    libsbml.AST_FUNCTION_PIECEWISE: "piecewise",
 }
 # Functions our language lacks, written with the ones it has ({0} is the argument).
 _DERIVED_FUNCS = {
@@ -635,9 +781,12 @@ _DERIVED_FUNCS = {
     libsbml.AST_FUNCTION_ARCCOTH: "0.5 * log(({0} + 1) / ({0} - 1))",
 }
 _RELATIONS = {
-    libsbml.AST_RELATIONAL_EQ: "==", libsbml.AST_RELATIONAL_NEQ: "!=",
-    libsbml.AST_RELATIONAL_LT: "<", libsbml.AST_RELATIONAL_LEQ: "<=",
-    libsbml.AST_RELATIONAL_GT: ">", libsbml.AST_RELATIONAL_GEQ: ">=",
+    libsbml.AST_RELATIONAL_EQ: "==",
+    libsbml.AST_RELATIONAL_NEQ: "!=",
+    libsbml.AST_RELATIONAL_LT: "<",
+    libsbml.AST_RELATIONAL_LEQ: "<=",
+    libsbml.AST_RELATIONAL_GT: ">",
+    libsbml.AST_RELATIONAL_GEQ: ">=",
 }
 
 
@@ -663,7 +812,7 @@ class _Translator:
     def kids(self, node: libsbml.ASTNode) -> list[libsbml.ASTNode]:
         return [node.getChild(i) for i in range(node.getNumChildren())]
 
-    def tr(self, node: libsbml.ASTNode) -> tuple[str, int]:  # noqa: C901 - one dispatch table
+    def tr(self, node: libsbml.ASTNode) -> tuple[str, int]:
         t = node.getType()
         kids = self.kids(node)
         # ---- numbers and constants
@@ -738,8 +887,10 @@ class _Translator:
             op = f" {_RELATIONS[t]} "
             if len(kids) > 2 and t == libsbml.AST_RELATIONAL_NEQ:
                 # MathML neq is binary; treat extra arguments pairwise like the others
-                pairs = [f"{self.wrap(a, _P_CMP + 1)} != {self.wrap(b, _P_CMP + 1)}"
-                         for a, b in zip(kids, kids[1:], strict=False)]
+                pairs = [
+                    f"{self.wrap(a, _P_CMP + 1)} != {self.wrap(b, _P_CMP + 1)}"
+                    for a, b in itertools.pairwise(kids)
+                ]
                 return " and ".join(pairs), _P_AND
             return op.join(self.wrap(k, _P_CMP + 1) for k in kids), _P_CMP
         if t == libsbml.AST_LOGICAL_AND:
@@ -768,29 +919,37 @@ class _Translator:
             return f"{name}({', '.join(self.text(k) for k in kids)})", _P_ATOM
         if t in _DERIVED_FUNCS:
             if len(kids) != 1:
-                raise self.fail(f"The function {node.getName()!r} without one argument",
-                                "the math is malformed.")
+                raise self.fail(
+                    f"The function {node.getName()!r} without one argument",
+                    "the math is malformed.",
+                )
             arg = f"({self.text(kids[0])})"
             return _DERIVED_FUNCS[t].format(arg), _P_MUL
         if t == libsbml.AST_FUNCTION_FACTORIAL:
-            raise self.fail("The factorial function",
-                            "p53lab's expressions have no factorial; replace it by a product "
-                            "or a parameter.")
+            raise self.fail(
+                "The factorial function",
+                "p53lab's expressions have no factorial; replace it by a product or a parameter.",
+            )
         if t == libsbml.AST_FUNCTION_RATE_OF:
-            raise self.fail("The rateOf function",
-                            "p53lab cannot read rates of change inside math; write the rate "
-                            "out as an expression.")
+            raise self.fail(
+                "The rateOf function",
+                "p53lab cannot read rates of change inside math; write the rate "
+                "out as an expression.",
+            )
         if t == libsbml.AST_FUNCTION:
-            raise self.fail(f"The call to the undefined function {node.getName()!r}",
-                            "define it as an SBML functionDefinition.")
+            raise self.fail(
+                f"The call to the undefined function {node.getName()!r}",
+                "define it as an SBML functionDefinition.",
+            )
         if t == libsbml.AST_LAMBDA:
             raise self.fail("A lambda expression", "lambdas belong in function definitions.")
         label = node.getName() or libsbml.ASTNode(t).getName() or f"AST type {t}"
-        raise self.fail(f"The MathML construct {label!r}",
-                        "it is outside SBML core math that p53lab translates.")
+        raise self.fail(
+            f"The MathML construct {label!r}",
+            "it is outside SBML core math that p53lab translates.",
+        )
 
-    def _nary(self, kids: list[libsbml.ASTNode], op: str, prec: int, empty: str
-              ) -> tuple[str, int]:
+    def _nary(self, kids: list[libsbml.ASTNode], op: str, prec: int, empty: str) -> tuple[str, int]:
         if not kids:
             return empty, _P_ATOM
         if len(kids) == 1:
@@ -833,18 +992,23 @@ class _Writer:
         self.model = model
         self.doc = libsbml.SBMLDocument(3, 2)
         self.back = sbml_ids(model)  # ids renamed on import go back to their SBML spelling
+        self.species_ids = set(model.species_ids)
 
     def sid(self, name: str) -> str:
         sid = self.back.get(name, name)
         if not libsbml.SyntaxChecker.isValidSBMLSId(sid):
-            raise ModelError(f"The id {sid!r} of model {self.model.id!r} is not a valid SBML id "
-                             "(letters, digits and '_', not starting with a digit).")
+            raise ModelError(
+                f"The id {sid!r} of model {self.model.id!r} is not a valid SBML id "
+                "(letters, digits and '_', not starting with a digit)."
+            )
         return sid
 
     def ok(self, rc: int, what: str) -> None:
         if rc != libsbml.LIBSBML_OPERATION_SUCCESS:
-            raise ModelError(f"SBML export of model {self.model.id!r} failed at {what}: "
-                             f"{libsbml.OperationReturnValue_toString(rc)}.")
+            raise ModelError(
+                f"SBML export of model {self.model.id!r} failed at {what}: "
+                f"{libsbml.OperationReturnValue_toString(rc)}."
+            )
 
     def math(self, expr: str) -> libsbml.ASTNode:
         text = to_mathml(parse_expr(expr))
@@ -853,8 +1017,10 @@ class _Writer:
                 text = text.replace(f"<ci> {new} </ci>", f"<ci> {old} </ci>")
         node = libsbml.readMathMLFromString(text)
         if node is None:
-            raise ModelError(f"SBML export of model {self.model.id!r}: libSBML cannot read the "
-                             f"MathML of {expr!r}.")
+            raise ModelError(
+                f"SBML export of model {self.model.id!r}: libSBML cannot read the "
+                f"MathML of {expr!r}."
+            )
         return node
 
     def notes(self, obj, fields: Iterable[tuple[str, str]]) -> None:
@@ -908,14 +1074,22 @@ class _Writer:
             par.setValue(float(p.value))
             varying = p.id in assigned or p.id in rate_ruled or p.id in event_targets
             par.setConstant(bool(p.constant) and not varying)
-            self.notes(par, [("Source", p.source), ("Estimated", "yes" if p.estimated else ""),
-                             ("Units", p.units), ("Description", p.description)])
+            self.notes(
+                par,
+                [
+                    ("Source", p.source),
+                    ("Estimated", "yes" if p.estimated else ""),
+                    ("Units", p.units),
+                    ("Description", p.description),
+                ],
+            )
         for o in mod.observables:
             par = m.createParameter()
             self.ok(par.setId(self.sid(o.id)), f"observable {o.id!r}")
             par.setConstant(False)
-            self.notes(par, [("Kind", "observable"), ("Units", o.units),
-                             ("Description", o.description)])
+            self.notes(
+                par, [("Kind", "observable"), ("Units", o.units), ("Description", o.description)]
+            )
         for ia in mod.initial_assignments:
             x = m.createInitialAssignment()
             self.ok(x.setSymbol(self.sid(ia.variable)), f"initial assignment {ia.variable!r}")
@@ -983,7 +1157,13 @@ class _Writer:
             sr.setSpecies(self.sid(sid))
             sr.setStoichiometry(float(coef))
             sr.setConstant(True)
-        for sid in dict.fromkeys(r.modifiers):
+        # SBML wants every species the rate reads declared on the reaction
+        named = {s for s, _ in r.reactants + r.products}
+        read = [s for s in sorted(parse_expr(r.rate).symbols) if s in self.species_ids]
+        for sid in dict.fromkeys([*r.modifiers, *read]):
+            if sid in named:
+                continue
+            named.add(sid)
             mr = x.createModifier()
             mr.setSpecies(self.sid(sid))
         kl = x.createKineticLaw()
@@ -1002,8 +1182,9 @@ class _Writer:
         if ev.delay:
             self.ok(x.createDelay().setMath(self.math(ev.delay)), f"the delay of {ev.id!r}")
         if ev.priority:
-            self.ok(x.createPriority().setMath(self.math(ev.priority)),
-                    f"the priority of {ev.id!r}")
+            self.ok(
+                x.createPriority().setMath(self.math(ev.priority)), f"the priority of {ev.id!r}"
+            )
         for a in ev.assignments:
             ea = x.createEventAssignment()
             self.ok(ea.setVariable(self.sid(a.variable)), f"event {ev.id!r}")
@@ -1015,10 +1196,13 @@ class _Writer:
         doc.setConsistencyChecks(libsbml.LIBSBML_CAT_UNITS_CONSISTENCY, False)
         doc.setConsistencyChecks(libsbml.LIBSBML_CAT_MODELING_PRACTICE, False)
         doc.checkConsistency()
-        bad = [doc.getError(i) for i in range(doc.getNumErrors())
-               if doc.getError(i).getSeverity() in _BAD_SEVERITY]
+        bad = [
+            doc.getError(i)
+            for i in range(doc.getNumErrors())
+            if doc.getError(i).getSeverity() in _BAD_SEVERITY
+        ]
         if bad:
-            msgs = "; ".join(" ".join(e.getMessage().split()) for e in bad[:3])
+            msgs = "; ".join(_short(e) for e in bad[:3])
             raise ModelError(f"SBML export of model {self.model.id!r} is not valid SBML: {msgs}")
         doc.setConsistencyChecks(libsbml.LIBSBML_CAT_UNITS_CONSISTENCY, True)
         doc.setConsistencyChecks(libsbml.LIBSBML_CAT_MODELING_PRACTICE, True)
@@ -1046,8 +1230,15 @@ def sbml_default_selection(model: Model) -> list[str]:
     return first + second + third
 
 
-def simulate_sbml(model: Model, *, t_end: float, points: int, method: str = "LSODA",
-                  rtol: float = 1e-6, atol: float = 1e-12):
+def simulate_sbml(
+    model: Model,
+    *,
+    t_end: float,
+    points: int,
+    method: str = "LSODA",
+    rtol: float = 1e-6,
+    atol: float = 1e-12,
+):
     """Simulate the :func:`sbml_default_selection` as concentrations, libRoadRunner-style.
 
     ``points`` output rows from 0 to ``t_end`` inclusive (``RoadRunner.simulate(0, t_end,
@@ -1060,25 +1251,36 @@ def simulate_sbml(model: Model, *, t_end: float, points: int, method: str = "LSO
     species = {s.id: s for s in model.species}
     comps = [species[s].compartment for s in selection if species[s].amount]
     outputs = list(dict.fromkeys(selection + comps))
-    res = simulate(model, t_end=t_end, points=points, outputs=outputs, method=method,
-                   rtol=rtol, atol=atol)
+    res = simulate(
+        model, t_end=t_end, points=points, outputs=outputs, method=method, rtol=rtol, atol=atol
+    )
     values = res.values[:, : len(selection)].copy()
     for j, sid in enumerate(selection):
         if species[sid].amount:
             values[:, j] /= res[species[sid].compartment]
     back = sbml_ids(model)
-    return SimulationResult(times=res.times, columns=tuple(back.get(s, s) for s in selection),
-                            values=values, status=res.status, message=res.message,
-                            provenance=res.provenance, time_units=res.time_units)
+    return SimulationResult(
+        times=res.times,
+        columns=tuple(back.get(s, s) for s in selection),
+        values=values,
+        status=res.status,
+        message=res.message,
+        provenance=res.provenance,
+        time_units=res.time_units,
+    )
 
 
 def sbml_info(model: Model) -> dict:
     """Counts and facts about an imported model, for ``p53lab sbml info``."""
     back = sbml_ids(model)
-    texts = [ev.trigger for ev in model.events] + [a.expr for ev in model.events
-                                                   for a in ev.assignments]
-    has_delays = model.has_delays or any(parse_expr(t).has_delay for t in texts) or any(
-        ev.delay for ev in model.events)
+    texts = [ev.trigger for ev in model.events] + [
+        a.expr for ev in model.events for a in ev.assignments
+    ]
+    has_delays = (
+        model.has_delays
+        or any(parse_expr(t).has_delay for t in texts)
+        or any(ev.delay for ev in model.events)
+    )
     return {
         "id": model.id,
         "name": model.name,

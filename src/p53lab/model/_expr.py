@@ -59,8 +59,13 @@ FUNCTIONS: dict[str, tuple[int, int | None]] = {
 }
 
 # Reserved symbols with a fixed value or meaning.
-CONSTANTS = {"time": None, "pi": 3.141592653589793, "exponentiale": 2.718281828459045,
-             "avogadro": 6.02214076e23, "inf": float("inf")}
+CONSTANTS = {
+    "time": None,
+    "pi": 3.141592653589793,
+    "exponentiale": 2.718281828459045,
+    "avogadro": 6.02214076e23,
+    "inf": float("inf"),
+}
 
 _KW_PREFIX = "__kw_"
 _BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
@@ -78,7 +83,11 @@ def _escape_keywords(text: str) -> str:
     except (tokenize.TokenError, IndentationError) as exc:
         raise ModelError(f"Cannot parse expression {text!r}: {exc}.") from None
     for tok in toks:
-        if tok.type == tokenize.NAME and keyword.iskeyword(tok.string) and tok.string not in allowed:
+        if (
+            tok.type == tokenize.NAME
+            and keyword.iskeyword(tok.string)
+            and tok.string not in allowed
+        ):
             out.append((tokenize.NAME, _KW_PREFIX + tok.string))
         else:
             out.append((tok.type, tok.string))
@@ -86,7 +95,7 @@ def _escape_keywords(text: str) -> str:
 
 
 def unescape(name: str) -> str:
-    return name[len(_KW_PREFIX):] if name.startswith(_KW_PREFIX) else name
+    return name[len(_KW_PREFIX) :] if name.startswith(_KW_PREFIX) else name
 
 
 @dataclass(frozen=True)
@@ -116,9 +125,25 @@ class _Checker(ast.NodeVisitor):
         )
 
     def generic_visit(self, node: ast.AST) -> None:
-        allowed = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.BoolOp, ast.Compare, ast.IfExp,
-                   ast.Call, ast.Name, ast.Constant, ast.Load, ast.USub, ast.UAdd, ast.Not,
-                   ast.And, ast.Or, *_BINOPS, *_CMPOPS)
+        allowed = (
+            ast.Expression,
+            ast.BinOp,
+            ast.UnaryOp,
+            ast.BoolOp,
+            ast.Compare,
+            ast.IfExp,
+            ast.Call,
+            ast.Name,
+            ast.Constant,
+            ast.Load,
+            ast.USub,
+            ast.UAdd,
+            ast.Not,
+            ast.And,
+            ast.Or,
+            *_BINOPS,
+            *_CMPOPS,
+        )
         if not isinstance(node, allowed):
             self.fail(type(node).__name__)
         super().generic_visit(node)
@@ -238,15 +263,42 @@ def _py(node: ast.expr, name_of, delay_of, text: str) -> str:
 # MathML (for SBML export)
 
 _MATHML_FUNCS = {
-    "exp": "exp", "log": "ln", "sqrt": "root", "abs": "abs", "floor": "floor",
-    "ceil": "ceiling", "sin": "sin", "cos": "cos", "tan": "tan", "arcsin": "arcsin",
-    "arccos": "arccos", "arctan": "arctan", "sinh": "sinh", "cosh": "cosh", "tanh": "tanh",
-    "pow": "power", "min": "min", "max": "max", "rem": "rem", "quotient": "quotient",
+    "exp": "exp",
+    "log": "ln",
+    "sqrt": "root",
+    "abs": "abs",
+    "floor": "floor",
+    "ceil": "ceiling",
+    "sin": "sin",
+    "cos": "cos",
+    "tan": "tan",
+    "arcsin": "arcsin",
+    "arccos": "arccos",
+    "arctan": "arctan",
+    "sinh": "sinh",
+    "cosh": "cosh",
+    "tanh": "tanh",
+    "pow": "power",
+    "min": "min",
+    "max": "max",
+    "rem": "rem",
+    "quotient": "quotient",
 }
-_MATHML_BIN = {ast.Add: "plus", ast.Sub: "minus", ast.Mult: "times", ast.Div: "divide",
-               ast.Pow: "power"}
-_MATHML_CMP = {ast.Lt: "lt", ast.LtE: "leq", ast.Gt: "gt", ast.GtE: "geq", ast.Eq: "eq",
-               ast.NotEq: "neq"}
+_MATHML_BIN = {
+    ast.Add: "plus",
+    ast.Sub: "minus",
+    ast.Mult: "times",
+    ast.Div: "divide",
+    ast.Pow: "power",
+}
+_MATHML_CMP = {
+    ast.Lt: "lt",
+    ast.LtE: "leq",
+    ast.Gt: "gt",
+    ast.GtE: "geq",
+    ast.Eq: "eq",
+    ast.NotEq: "neq",
+}
 
 
 def to_mathml(expr: Expr | str) -> str:
@@ -298,24 +350,32 @@ def _ml(node: ast.expr) -> str:
             left = right
         return parts[0] if len(parts) == 1 else f"<apply><and/>{''.join(parts)}</apply>"
     if isinstance(node, ast.IfExp):
-        return (f"<piecewise><piece>{_ml(node.body)}{_ml(node.test)}</piece>"
-                f"<otherwise>{_ml(node.orelse)}</otherwise></piecewise>")
+        return (
+            f"<piecewise><piece>{_ml(node.body)}{_ml(node.test)}</piece>"
+            f"<otherwise>{_ml(node.orelse)}</otherwise></piecewise>"
+        )
     if isinstance(node, ast.Call):
         f, args = node.func.id, node.args
         if f == "piecewise":
-            pieces = "".join(f"<piece>{_ml(args[i])}{_ml(args[i + 1])}</piece>"
-                             for i in range(0, len(args) - 1, 2))
+            pieces = "".join(
+                f"<piece>{_ml(args[i])}{_ml(args[i + 1])}</piece>"
+                for i in range(0, len(args) - 1, 2)
+            )
             other = f"<otherwise>{_ml(args[-1])}</otherwise>" if len(args) % 2 else ""
             return f"<piecewise>{pieces}{other}</piecewise>"
         if f == "delay":
-            return ('<apply><csymbol encoding="text" '
-                    'definitionURL="http://www.sbml.org/sbml/symbols/delay">delay</csymbol>'
-                    f"{_ml(args[0])}{_ml(args[1])}</apply>")
+            return (
+                '<apply><csymbol encoding="text" '
+                'definitionURL="http://www.sbml.org/sbml/symbols/delay">delay</csymbol>'
+                f"{_ml(args[0])}{_ml(args[1])}</apply>"
+            )
         if f == "hill":
             x, k, n = (_ml(a) for a in args)
             xn = f"<apply><power/>{x}{n}</apply>"
-            return f"<apply><divide/>{xn}<apply><plus/><apply><power/>{k}{n}</apply>{xn}</apply></apply>"
+            kn = f"<apply><power/>{k}{n}</apply>"
+            return f"<apply><divide/>{xn}<apply><plus/>{kn}{xn}</apply></apply>"
         if f == "log10":
-            return f"<apply><log/><logbase><cn type=\"integer\"> 10 </cn></logbase>{_ml(args[0])}</apply>"
+            base = '<logbase><cn type="integer"> 10 </cn></logbase>'
+            return f"<apply><log/>{base}{_ml(args[0])}</apply>"
         return f"<apply><{_MATHML_FUNCS[f]}/>{''.join(_ml(a) for a in args)}</apply>"
     raise ModelError(f"Cannot write {ast.dump(node)} as MathML.")

@@ -49,8 +49,12 @@ class SolverSettings:
                 raise param_error("simulate", name, "> 0", v)
 
     def to_dict(self) -> dict:
-        return {"method": self.method, "rtol": self.rtol, "atol": self.atol,
-                "max_step": self.max_step}
+        return {
+            "method": self.method,
+            "rtol": self.rtol,
+            "atol": self.atol,
+            "max_step": self.max_step,
+        }
 
 
 class _History:
@@ -97,8 +101,9 @@ class _Run:
 
     # ---------------------------------------------------------------- events
     def _scale(self) -> float:
-        return 1.0 + max(float(np.max(np.abs(self.y), initial=0.0)),
-                         float(np.max(np.abs(self.p), initial=0.0)))
+        return 1.0 + max(
+            float(np.max(np.abs(self.y), initial=0.0)), float(np.max(np.abs(self.p), initial=0.0))
+        )
 
     def execute(self, k: int, values: tuple | None) -> None:
         ev = self.cm.events[k]
@@ -115,8 +120,11 @@ class _Run:
         if d == 0:
             self.execute(k, None)
             return
-        vals = ev.assign(self.t, self.y, self.p, self.hist) if ev.use_values_from_trigger_time \
+        vals = (
+            ev.assign(self.t, self.y, self.p, self.hist)
+            if ev.use_values_from_trigger_time
             else None
+        )
         self.n_pending += 1
         self.pending.append((self.t + d, -self._priority(k), self.n_pending, (k, vals)))
         self.pending.sort()
@@ -194,7 +202,9 @@ class _Run:
 def _times(times_h, t_end, points) -> np.ndarray:
     if times_h is None:
         if t_end is None:
-            raise ParameterError("simulate needs output times: give times_h, or t_end (and points).")
+            raise ParameterError(
+                "simulate needs output times: give times_h, or t_end (and points)."
+            )
         t_end = float(t_end)
         if not math.isfinite(t_end) or t_end <= 0:
             raise param_error("simulate", "t_end", "a finite time > 0", t_end)
@@ -217,11 +227,21 @@ def _apply_changes(run: _Run, changes) -> None:
         arr[idx] = ch.value if ch.mode == "set" else arr[idx] + ch.value
 
 
-def simulate(model: Model, schedule: Schedule | None = None, times_h=None, *,
-             t_end: float | None = None, points: int | None = None,
-             outputs: Sequence[str] | None = None, method: str = "LSODA",
-             rtol: float = 1e-6, atol: float = 1e-9, max_step: float = math.inf,
-             preequilibrate: bool = False, raise_on_failure: bool = False) -> SimulationResult:
+def simulate(
+    model: Model,
+    schedule: Schedule | None = None,
+    times_h=None,
+    *,
+    t_end: float | None = None,
+    points: int | None = None,
+    outputs: Sequence[str] | None = None,
+    method: str = "LSODA",
+    rtol: float = 1e-6,
+    atol: float = 1e-9,
+    max_step: float = math.inf,
+    preequilibrate: bool = False,
+    raise_on_failure: bool = False,
+) -> SimulationResult:
     """Simulate ``model`` under ``schedule`` and report ``outputs`` at ``times_h``.
 
     Times are in the model's time unit (hours for p53lab's own models). ``outputs`` defaults
@@ -246,14 +266,28 @@ def simulate(model: Model, schedule: Schedule | None = None, times_h=None, *,
     if preequilibrate:
         ss = _steady(cm, y0, p0, settings, t_max=1e4, tol=1e-10)
         if ss.status != "ok":
-            return _failed_result(times, cols, f"pre-equilibration failed: {ss.message}",
-                                  model, schedule, settings, raise_on_failure)
+            return _failed_result(
+                times,
+                cols,
+                f"pre-equilibration failed: {ss.message}",
+                model,
+                schedule,
+                settings,
+                raise_on_failure,
+            )
         y0 = ss.y
     t0 = float(min(times[0], 0.0))
     hist = _History(cm, t0, y0)
     hist.p = p0.copy()
-    run = _Run(cm=cm, y=y0.copy(), p=hist.p, t=t0, settings=settings, hist=hist,
-               trig=[ev.initial_value for ev in cm.events])
+    run = _Run(
+        cm=cm,
+        y=y0.copy(),
+        p=hist.p,
+        t=t0,
+        settings=settings,
+        hist=hist,
+        trig=[ev.initial_value for ev in cm.events],
+    )
     values = np.full((times.size, len(cols)), np.nan)
     start = _time.perf_counter()
     status, message = "ok", ""
@@ -263,8 +297,9 @@ def simulate(model: Model, schedule: Schedule | None = None, times_h=None, *,
             _apply_changes(run, [c for c in schedule.changes if c.t_h <= t0])
             run.cascade()
             if times[0] == t0:
-                values[0] = _eval_outputs(cm, out_idx, np.array([t0]), run.y[:, None], run.p,
-                                          hist)[:, 0]
+                values[0] = _eval_outputs(cm, out_idx, np.array([t0]), run.y[:, None], run.p, hist)[
+                    :, 0
+                ]
             t_final = float(times[-1])
             stalls, last_t = 0, run.t
             while run.t < t_final:
@@ -299,22 +334,40 @@ def simulate(model: Model, schedule: Schedule | None = None, times_h=None, *,
                 _record_instant(run, times, values, out_idx)
     except SimulationError as exc:
         status, message = "failed", str(exc)
-    except (FloatingPointError, ZeroDivisionError, OverflowError, ValueError,
-            np.linalg.LinAlgError) as exc:
+    except (
+        FloatingPointError,
+        ZeroDivisionError,
+        OverflowError,
+        ValueError,
+        np.linalg.LinAlgError,
+    ) as exc:
         status, message = "failed", f"solver failed near t={run.t:.6g}: {exc}"
     if status == "ok" and not np.all(np.isfinite(values)):
         bad = int(np.argmax(~np.all(np.isfinite(values), axis=1)))
         status, message = "failed", f"non-finite values from t={times[bad]:.6g} on"
     if status != "ok" and raise_on_failure:
         raise SimulationError(f"Simulation of {model.id!r} failed: {message}")
-    prov = _provenance(model, schedule, settings, time_elapsed=_time.perf_counter() - start,
-                       preequilibrate=preequilibrate)
-    return SimulationResult(times=times, columns=tuple(cols), values=values, status=status,
-                            message=message, provenance=prov, time_units=model.time_units)
+    prov = _provenance(
+        model,
+        schedule,
+        settings,
+        time_elapsed=_time.perf_counter() - start,
+        preequilibrate=preequilibrate,
+    )
+    return SimulationResult(
+        times=times,
+        columns=tuple(cols),
+        values=values,
+        status=status,
+        message=message,
+        provenance=prov,
+        time_units=model.time_units,
+    )
 
 
-def _segment(run: _Run, times: np.ndarray, t_stop: float, values: np.ndarray,
-             out_idx: list[int]) -> None:
+def _segment(
+    run: _Run, times: np.ndarray, t_stop: float, values: np.ndarray, out_idx: list[int]
+) -> None:
     cm, s = run.cm, run.settings
     t_start = run.t
     mask = (times > t_start) & (times <= t_stop)
@@ -324,18 +377,31 @@ def _segment(run: _Run, times: np.ndarray, t_stop: float, values: np.ndarray,
     def rhs(t, y):
         run.n_evals += 1
         if run.n_evals > MAX_RHS_EVALS:
-            raise SimulationError(f"gave up after {MAX_RHS_EVALS:,} right-hand-side evaluations "
-                                  f"near t={t:.6g} (the solution may diverge or be too stiff "
-                                  "for this method)")
+            raise SimulationError(
+                f"gave up after {MAX_RHS_EVALS:,} right-hand-side evaluations "
+                f"near t={t:.6g} (the solution may diverge or be too stiff "
+                "for this method)"
+            )
         dy = cm.rhs(t, y, run.p, run.hist)
         if not np.all(np.isfinite(dy)):
-            raise SimulationError(f"non-finite rates at t={t:.6g}: the solution diverges or a "
-                                  "rate law divides by zero")
+            raise SimulationError(
+                f"non-finite rates at t={t:.6g}: the solution diverges or a "
+                "rate law divides by zero"
+            )
         return dy
 
-    sol = solve_ivp(rhs, (t_start, t_stop), run.y, method=s.method, t_eval=t_eval,
-                    events=fns or None, dense_output=cm.has_delays, rtol=s.rtol, atol=s.atol,
-                    max_step=s.max_step)
+    sol = solve_ivp(
+        rhs,
+        (t_start, t_stop),
+        run.y,
+        method=s.method,
+        t_eval=t_eval,
+        events=fns or None,
+        dense_output=cm.has_delays,
+        rtol=s.rtol,
+        atol=s.atol,
+        max_step=s.max_step,
+    )
     if sol.status == -1:
         raise SimulationError(f"the solver stopped after t={t_start:.6g} ({sol.message})")
     sol_t = np.asarray(sol.t, dtype=float)
@@ -366,8 +432,9 @@ def _record_instant(run: _Run, times: np.ndarray, values: np.ndarray, out_idx) -
     i = int(np.searchsorted(times, run.t))
     for j in (i - 1, i):
         if 0 <= j < times.size and abs(times[j] - run.t) <= 1e-12 * max(1.0, abs(run.t)):
-            values[j] = _eval_outputs(run.cm, out_idx, np.array([times[j]]), run.y[:, None],
-                                      run.p, run.hist)[:, 0]
+            values[j] = _eval_outputs(
+                run.cm, out_idx, np.array([times[j]]), run.y[:, None], run.p, run.hist
+            )[:, 0]
 
 
 def _eval_outputs(cm: CompiledModel, out_idx, t: np.ndarray, Y: np.ndarray, p, hist):
@@ -413,10 +480,15 @@ def _provenance(model: Model, schedule: Schedule, settings: SolverSettings, **ex
 def _failed_result(times, cols, message, model, schedule, settings, raise_on_failure):
     if raise_on_failure:
         raise SimulationError(f"Simulation of {model.id!r} failed: {message}")
-    return SimulationResult(times=times, columns=tuple(cols),
-                            values=np.full((times.size, len(cols)), np.nan), status="failed",
-                            message=message, provenance=_provenance(model, schedule, settings),
-                            time_units=model.time_units)
+    return SimulationResult(
+        times=times,
+        columns=tuple(cols),
+        values=np.full((times.size, len(cols)), np.nan),
+        status="failed",
+        message=message,
+        provenance=_provenance(model, schedule, settings),
+        time_units=model.time_units,
+    )
 
 
 # ------------------------------------------------------------------------------ steady state
@@ -437,17 +509,28 @@ class SteadyState:
         return self.values[name]
 
 
-def _steady(cm: CompiledModel, y0: np.ndarray, p: np.ndarray, settings: SolverSettings,
-            t_max: float, tol: float) -> SteadyState:
+def _steady(
+    cm: CompiledModel,
+    y0: np.ndarray,
+    p: np.ndarray,
+    settings: SolverSettings,
+    t_max: float,
+    tol: float,
+) -> SteadyState:
     if cm.events or cm.has_delays:
         raise ModelError("steady_state needs a model without events or delays.")
     y, t, horizon = y0.copy(), 0.0, 1.0
     rate = math.inf
     scale = 1.0
     while t < t_max:
-        sol = solve_ivp(lambda tt, yy: cm.rhs(tt, yy, p, None), (t, t + horizon), y,
-                        method="BDF" if settings.method in ("RK45", "DOP853", "LSODA") else settings.method,
-                        rtol=min(settings.rtol, 1e-8), atol=min(settings.atol, 1e-12))
+        sol = solve_ivp(
+            lambda tt, yy: cm.rhs(tt, yy, p, None),
+            (t, t + horizon),
+            y,
+            method="BDF" if settings.method in ("RK45", "DOP853", "LSODA") else settings.method,
+            rtol=min(settings.rtol, 1e-8),
+            atol=min(settings.atol, 1e-12),
+        )
         if sol.status == -1:
             return SteadyState({}, "failed", f"the solver stopped: {sol.message}", rate, t, y)
         y, t = sol.y[:, -1], t + horizon
@@ -458,13 +541,20 @@ def _steady(cm: CompiledModel, y0: np.ndarray, p: np.ndarray, settings: SolverSe
             vals = dict(zip(cm.state_ids, map(float, y), strict=True))
             return SteadyState(vals, "ok", "", rate, t, y)
         horizon *= 2
-    return SteadyState(dict(zip(cm.state_ids, map(float, y), strict=True)), "failed",
-                       f"no steady state within t={t_max:g}: the largest rate of change is "
-                       f"{rate:.3g} (the model may oscillate)", rate, t, y)
+    return SteadyState(
+        dict(zip(cm.state_ids, map(float, y), strict=True)),
+        "failed",
+        f"no steady state within t={t_max:g}: the largest rate of change is "
+        f"{rate:.3g} (the model may oscillate)",
+        rate,
+        t,
+        y,
+    )
 
 
-def steady_state(model: Model, *, t_max: float = 1e4, tol: float = 1e-10,
-                 method: str = "LSODA") -> SteadyState:
+def steady_state(
+    model: Model, *, t_max: float = 1e4, tol: float = 1e-10, method: str = "LSODA"
+) -> SteadyState:
     """Integrate until every rate of change is below ``tol`` × the largest state value."""
     cm = compile_model(model)
     y0, p0 = initial_vectors(model, cm)
