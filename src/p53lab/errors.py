@@ -70,7 +70,9 @@ def param_error(owner: str, name: str, rule: str, value: object) -> ParameterErr
     >>> str(param_error("fit_dose_response", "hill", "> 0", -1.0))
     "The 'hill' parameter of fit_dose_response must be > 0. Got -1.0 instead."
     """
-    return ParameterError(f"The {name!r} parameter of {owner} must be {rule}. Got {value!r} instead.")
+    return ParameterError(
+        f"The {name!r} parameter of {owner} must be {rule}. Got {value!r} instead."
+    )
 
 
 def check_finite(owner: str, name: str, value: float) -> float:

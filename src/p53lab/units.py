@@ -101,8 +101,14 @@ def parse_time_h(text: str | float, default_unit: str = "h") -> float:
 
 def mass_conc_to_nM(value: float, unit: str, mw_g_per_mol: float) -> float:
     """Convert a mass concentration (ng/mL, ug/mL, mg/L, g/L) to nM given the molar mass."""
-    factors_g_per_L = {"ng/ml": 1e-6, "ug/ml": 1e-3, "µg/ml": 1e-3, "mg/l": 1e-3, "mg/ml": 1.0,
-                       "g/l": 1.0}
+    factors_g_per_L = {
+        "ng/ml": 1e-6,
+        "ug/ml": 1e-3,
+        "µg/ml": 1e-3,
+        "mg/l": 1e-3,
+        "mg/ml": 1.0,
+        "g/l": 1.0,
+    }
     key = unit.strip().lower()
     if key not in factors_g_per_L:
         raise UnitError(f"Unknown mass-concentration unit {unit!r}. Use ng/mL, ug/mL, mg/L or g/L.")

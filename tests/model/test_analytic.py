@@ -16,8 +16,11 @@ from p53lab.simulate import Schedule, simulate, steady_state
 
 
 def _decay(k: float, x0: float) -> Model:
-    return Model.build("decay", Components(species=(Species("x", x0),),
-                                           parameters=(Parameter("k", k),)), degradation("x", "k"))
+    return Model.build(
+        "decay",
+        Components(species=(Species("x", x0),), parameters=(Parameter("k", k),)),
+        degradation("x", "k"),
+    )
 
 
 @settings(max_examples=25, deadline=None)
@@ -29,23 +32,40 @@ def test_first_order_decay_matches_exp(k, x0):
 
 
 def test_synthesis_degradation_steady_state_is_ratio():
-    m = Model.build("sd", Components(species=(Species("x", 0.0),),
-                                     parameters=(Parameter("s", 7.0), Parameter("k", 0.35))),
-                    synthesis("x", "s"), degradation("x", "k"))
+    m = Model.build(
+        "sd",
+        Components(
+            species=(Species("x", 0.0),), parameters=(Parameter("s", 7.0), Parameter("k", 0.35))
+        ),
+        synthesis("x", "s"),
+        degradation("x", "k"),
+    )
     assert steady_state(m)["x"] == pytest.approx(7.0 / 0.35, rel=1e-8)
 
 
 def _three_body(kt, ke, alpha, t_tot, e_tot, kdeg=0.0):
     """Target T, ligase E and a drug held at a fixed free concentration b (= 'medium')."""
-    sp = tuple(Species(s, v) for s, v in (("T", t_tot), ("E", e_tot), ("D", 0.0), ("DT", 0.0),
-                                          ("DE", 0.0), ("DTE", 0.0)))
-    pars = (Parameter("b", 0.0), Parameter("kp", 1e4), Parameter("kon", 1.0),
-            Parameter("kt", kt), Parameter("ke", ke), Parameter("a", alpha),
-            Parameter("kdeg", kdeg))
-    return Model.build("tbe", Components(species=sp, parameters=pars),
-                       transport("D", "b", "kp", "kp"),
-                       ternary_complex("D", "T", "E", "DT", "DE", "DTE", "kon", "kon * kt", "kon",
-                                       "kon * ke", "a", "kdeg"))
+    sp = tuple(
+        Species(s, v)
+        for s, v in (("T", t_tot), ("E", e_tot), ("D", 0.0), ("DT", 0.0), ("DE", 0.0), ("DTE", 0.0))
+    )
+    pars = (
+        Parameter("b", 0.0),
+        Parameter("kp", 1e4),
+        Parameter("kon", 1.0),
+        Parameter("kt", kt),
+        Parameter("ke", ke),
+        Parameter("a", alpha),
+        Parameter("kdeg", kdeg),
+    )
+    return Model.build(
+        "tbe",
+        Components(species=sp, parameters=pars),
+        transport("D", "b", "kp", "kp"),
+        ternary_complex(
+            "D", "T", "E", "DT", "DE", "DTE", "kon", "kon * kt", "kon", "kon * ke", "a", "kdeg"
+        ),
+    )
 
 
 def _tbe_exact(b, kt, ke, alpha, t_tot, e_tot):
@@ -73,12 +93,14 @@ def test_three_body_dilute_limit_peaks_at_sqrt_kt_ke():
     # Douglass 2013: with T, E << K, TBE ≈ α T E b / ((K_T + b)(K_E + b)), max at √(K_T K_E)
     kt, ke = 1.0, 400.0
     bs = np.logspace(0, 2.6, 61)
-    tern = [steady_state(_three_body(kt, ke, 1.0, 1e-3, 1e-3).with_params(b=b), tol=1e-14)["DTE"]
-            for b in bs]
+    tern = [
+        steady_state(_three_body(kt, ke, 1.0, 1e-3, 1e-3).with_params(b=b), tol=1e-14)["DTE"]
+        for b in bs
+    ]
     i = int(np.argmax(tern))
     # refine the maximum with a parabola in log b
-    lx = np.log(bs[i - 1:i + 2])
-    coef = np.polyfit(lx, tern[i - 1:i + 2], 2)
+    lx = np.log(bs[i - 1 : i + 2])
+    coef = np.polyfit(lx, tern[i - 1 : i + 2], 2)
     peak = math.exp(-coef[1] / (2 * coef[0]))
     assert peak == pytest.approx(math.sqrt(kt * ke), rel=0.02)
 
@@ -99,12 +121,15 @@ def test_degrader_is_catalytic_drug_and_ligase_come_back():
 def test_delay_model_matches_method_of_steps_by_hand():
     # x'(t) = -x(t-1), x = 1 for t <= 0. By hand: x = 1 - t on [0, 1];
     # x = 1 - t + (t-1)^2/2 on [1, 2]; x = -1/2 + (t-2)^2/2 - (t-2)^3/6 on [2, 3]
-    m = Model.build("dde", Components(species=(Species("x", 1.0),),
-                                      rate_rules=(Rule("x", "-delay(x, 1.0)"),)))
+    m = Model.build(
+        "dde", Components(species=(Species("x", 1.0),), rate_rules=(Rule("x", "-delay(x, 1.0)"),))
+    )
     t = np.linspace(0, 3, 31)
-    exact = np.where(t <= 1, 1 - t,
-                     np.where(t <= 2, 1 - t + (t - 1) ** 2 / 2,
-                              -0.5 + (t - 2) ** 2 / 2 - (t - 2) ** 3 / 6))
+    exact = np.where(
+        t <= 1,
+        1 - t,
+        np.where(t <= 2, 1 - t + (t - 1) ** 2 / 2, -0.5 + (t - 2) ** 2 / 2 - (t - 2) ** 3 / 6),
+    )
     r = simulate(m, times_h=t, rtol=1e-10, atol=1e-12)
     assert r.ok
     np.testing.assert_allclose(r["x"], exact, atol=1e-8)
@@ -115,27 +140,30 @@ def test_washout_restores_the_untreated_state():
     from p53lab.model.cells import cell_model
 
     m = cell_model("nutlin-3a", "reference")
-    r = simulate(m, Schedule.bath(10000.0, washout_h=8.0), [0.0, 8.0, 72.0],
-                 preequilibrate=True)
+    r = simulate(m, Schedule.bath(10000.0, washout_h=8.0), [0.0, 8.0, 72.0], preequilibrate=True)
     assert r.at(8, "p53_total_nM") > 3 * r.at(0, "p53_total_nM")
     assert r.at(72, "p53_total_nM") == pytest.approx(r.at(0, "p53_total_nM"), rel=0.02)
 
 
 def test_bad_model_inputs_give_clear_errors():
     with pytest.raises(ModelError, match="unknown symbol"):
-        Model.build("bad", Components(species=(Species("x", 1.0),),
-                                      rate_rules=(Rule("x", "-k * x"),)))
+        Model.build(
+            "bad", Components(species=(Species("x", 1.0),), rate_rules=(Rule("x", "-k * x"),))
+        )
     with pytest.raises(ModelError, match="not allowed"):
-        Model.build("bad", Components(species=(Species("x", 1.0),),
-                                      rate_rules=(Rule("x", "__import__('os')"),)))
+        Model.build(
+            "bad",
+            Components(species=(Species("x", 1.0),), rate_rules=(Rule("x", "__import__('os')"),)),
+        )
     with pytest.raises(ModelError, match="Did you mean"):
         _decay(1.0, 1.0).with_params(kk=2.0)
 
 
 def test_failed_run_reports_status_instead_of_raising():
     # x' = x^2 blows up at t = 1 for x0 = 1
-    m = Model.build("blowup", Components(species=(Species("x", 1.0),),
-                                         rate_rules=(Rule("x", "x * x"),)))
+    m = Model.build(
+        "blowup", Components(species=(Species("x", 1.0),), rate_rules=(Rule("x", "x * x"),))
+    )
     r = simulate(m, times_h=np.linspace(0, 2, 5))
     assert r.status == "failed" and r.message
     assert np.isfinite(r["x"][0])

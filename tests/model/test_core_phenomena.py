@@ -13,19 +13,24 @@ from p53lab.model.cells import Variant, cell_model
 from p53lab.model.core import core_model
 from p53lab.simulate import Change, Schedule, simulate
 
+REF = Variant()
 P53, MDM2, P21, P21_MRNA = "p53_total_nM", "mdm2_total_nM", "p21_nM", "p21_mrna_nM"
 
 
-@functools.lru_cache(maxsize=None)
-def _run(compound: str | None, conc: float, variant: Variant = Variant(),
-         times: tuple = (0.0, 2.0, 4.0, 8.0, 24.0)):
+@functools.cache
+def _run(
+    compound: str | None,
+    conc: float,
+    variant: Variant = REF,
+    times: tuple = (0.0, 2.0, 4.0, 8.0, 24.0),
+):
     m = cell_model(compound, variant)
     r = simulate(m, Schedule.bath(conc), np.array(times), preequilibrate=True)
     assert r.ok, r.message
     return r
 
 
-def fold(compound, conc, col, t, variant=Variant()):
+def fold(compound, conc, col, t, variant=REF):
     return _run(compound, conc, variant).at(t, col) / _run(compound, 0.0, variant).at(t, col)
 
 
@@ -35,8 +40,17 @@ def fold(compound, conc, col, t, variant=Variant()):
 def _chase_half_life_min(col: str) -> float:
     """Cycloheximide chase: translation stops at t=0 (all protein synthesis set to 0)."""
     m = core_model()
-    stop = ("k_p53_syn", "k_mdm2_tl", "k_mdmx_syn", "k_p21_tl", "k_puma_tl", "k_bax_tl",
-            "k_gdf15_tl", "k_wip1_tl", "k_bcl2_syn")
+    stop = (
+        "k_p53_syn",
+        "k_mdm2_tl",
+        "k_mdmx_syn",
+        "k_p21_tl",
+        "k_puma_tl",
+        "k_bax_tl",
+        "k_gdf15_tl",
+        "k_wip1_tl",
+        "k_bcl2_syn",
+    )
     chx = Schedule(tuple(Change(0.0, k, 0.0, label="cycloheximide") for k in stop))
     t = np.linspace(0, 3, 1801)
     r = simulate(m, chx, t, preequilibrate=True, rtol=1e-8, atol=1e-10)
@@ -59,11 +73,17 @@ def test_mdm2_half_life_in_cycloheximide_chase_is_20_to_45_min():
 # ------------------------------------------------------------------------ DNA-damage pulses
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _damage_run():
     t = np.linspace(0, 30, 3001)
-    r = simulate(core_model(), Schedule.set(0.0, "damage", 10.0, label="10 Gy"), t,
-                 preequilibrate=True, rtol=1e-8, atol=1e-10)
+    r = simulate(
+        core_model(),
+        Schedule.set(0.0, "damage", 10.0, label="10 Gy"),
+        t,
+        preequilibrate=True,
+        rtol=1e-8,
+        atol=1e-10,
+    )
     assert r.ok
     p, m = r[P53], r[MDM2]
     pk, _ = find_peaks(p, prominence=0.1 * (p.max() - p.min()))
@@ -125,12 +145,16 @@ def _ec50(compound: str, variant: Variant, col: str = P21_MRNA, t: float = 8.0) 
     concs = np.logspace(0, 5.5, 23)
     m = cell_model(compound, variant)
     base = simulate(m, Schedule.bath(0.0), [0.0, t], preequilibrate=True).at(t, col)
-    y = np.array([simulate(m, Schedule.bath(c), [0.0, t], preequilibrate=True).at(t, col)
-                  for c in concs]) - base
+    y = (
+        np.array(
+            [simulate(m, Schedule.bath(c), [0.0, t], preequilibrate=True).at(t, col) for c in concs]
+        )
+        - base
+    )
     half = y.max() / 2
     i = int(np.argmax(y >= half))
     assert 0 < i < len(concs) - 1, "half-maximal response outside the tested range"
-    return float(np.exp(np.interp(half, [y[i - 1], y[i]], np.log(concs[i - 1:i + 1]))))
+    return float(np.exp(np.interp(half, [y[i - 1], y[i]], np.log(concs[i - 1 : i + 1]))))
 
 
 @pytest.mark.slow

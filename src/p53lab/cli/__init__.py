@@ -52,8 +52,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"p53lab: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except FileNotFoundError as exc:
-        print(f"p53lab: error: no such file: {exc.filename or exc}. Check the path.",
-              file=sys.stderr)
+        print(
+            f"p53lab: error: no such file: {exc.filename or exc}. Check the path.", file=sys.stderr
+        )
         return EXIT_USAGE
     except IsADirectoryError as exc:
         print(f"p53lab: error: {exc.filename} is a folder; give a file.", file=sys.stderr)

@@ -18,11 +18,19 @@ def register(sub) -> None:
         "CSV with time_h, p53_total_nM, mdm2_total_nM, mdmx_total_nM, p21_nM, puma_nM and more.",
     )
     p.add_argument("--compound", required=True, help="catalog name or alias (kt-253, DS-3032)")
-    p.add_argument("--conc-nM", type=float, required=True, dest="conc_nM",
-                   help="concentration in the medium, nM (0 = vehicle)")
+    p.add_argument(
+        "--conc-nM",
+        type=float,
+        required=True,
+        dest="conc_nM",
+        help="concentration in the medium, nM (0 = vehicle)",
+    )
     p.add_argument("--hours", type=float, required=True, help="duration, hours")
-    p.add_argument("--cell-line", default="reference", help="catalog cell line (default: "
-                   "the reference TP53-wild-type line)")
+    p.add_argument(
+        "--cell-line",
+        default="reference",
+        help="catalog cell line (default: the reference TP53-wild-type line)",
+    )
     p.add_argument("--points", type=int, default=97, help="output rows (default 97)")
     p.add_argument("--washout-h", type=float, default=None, help="wash the drug out at this time")
     p.add_argument("--set", action="append", metavar="PARAM=VALUE", help="override a parameter")
@@ -37,8 +45,10 @@ def _run(args) -> int:
     from . import parse_assignments
 
     if not np.isfinite(args.conc_nM) or args.conc_nM < 0:
-        raise ParameterError(f"--conc-nM must be a finite concentration >= 0 nM. Got "
-                             f"{args.conc_nM!r}; use 0 for the vehicle.")
+        raise ParameterError(
+            f"--conc-nM must be a finite concentration >= 0 nM. Got "
+            f"{args.conc_nM!r}; use 0 for the vehicle."
+        )
     if not np.isfinite(args.hours) or args.hours <= 0:
         raise ParameterError(f"--hours must be > 0. Got {args.hours!r}.")
     if args.points < 2:
@@ -53,8 +63,11 @@ def _run(args) -> int:
         result.to_parquet(out, time_column=C.TIME_H)
     else:
         result.to_csv(out, time_column=C.TIME_H)
-    print(f"{comp.name} {args.conc_nM:g} nM, {args.hours:g} h, {args.cell_line}: "
-          f"{len(times)} rows -> {out}", file=sys.stderr)
+    print(
+        f"{comp.name} {args.conc_nM:g} nM, {args.hours:g} h, {args.cell_line}: "
+        f"{len(times)} rows -> {out}",
+        file=sys.stderr,
+    )
     if not result.ok:
         print(f"p53lab: simulation failed: {result.message}", file=sys.stderr)
         return 1

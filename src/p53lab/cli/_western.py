@@ -13,13 +13,20 @@ def register(sub) -> None:
         description="Simulate the guides' blot: degrader at 0.1-100 nM, inhibitors up to 10 uM, "
         "2/4/8/24 h; bands normalised to GAPDH and to the vehicle lane.",
     )
-    p.add_argument("--compounds", default="KT-253,milademetan",
-                   help="comma-separated catalog names (default: KT-253,milademetan)")
+    p.add_argument(
+        "--compounds",
+        default="KT-253,milademetan",
+        help="comma-separated catalog names (default: KT-253,milademetan)",
+    )
     p.add_argument("--cell-line", default="RS4;11")
     p.add_argument("--times-h", default="2,4,8,24", help="comma-separated hours")
     p.add_argument("--seed", type=int, default=0, help="seed of the lane-loading variation")
-    p.add_argument("--loading-cv", type=float, default=0.1,
-                   help="lane-to-lane loading variation (0 = perfect loading)")
+    p.add_argument(
+        "--loading-cv",
+        type=float,
+        default=0.1,
+        help="lane-to-lane loading variation (0 = perfect loading)",
+    )
     p.add_argument("--out-dir", default="p53lab-out/western")
     p.set_defaults(func=_run)
 
@@ -32,8 +39,9 @@ def _run(args) -> int:
     try:
         times = [float(x) for x in args.times_h.split(",") if x.strip()]
     except ValueError:
-        raise ParameterError(f"--times-h {args.times_h!r}: give hours separated by commas, "
-                             "for example 2,4,8,24.") from None
+        raise ParameterError(
+            f"--times-h {args.times_h!r}: give hours separated by commas, for example 2,4,8,24."
+        ) from None
     res = run_western(comps, args.cell_line, times, loading_cv=args.loading_cv, seed=args.seed)
     out = Path(args.out_dir)
     paths = res.save(out)

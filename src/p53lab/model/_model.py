@@ -128,8 +128,17 @@ class Observable:
     description: str = ""
 
 
-_GROUPS = ("compartments", "species", "parameters", "reactions", "assignment_rules",
-           "rate_rules", "initial_assignments", "events", "observables")
+_GROUPS = (
+    "compartments",
+    "species",
+    "parameters",
+    "reactions",
+    "assignment_rules",
+    "rate_rules",
+    "initial_assignments",
+    "events",
+    "observables",
+)
 
 
 @dataclass(frozen=True)
@@ -187,8 +196,15 @@ class Model:
 
     # ---------------------------------------------------------------- construction
     @classmethod
-    def build(cls, id: str, *parts: Components, name: str = "", notes: str = "",
-              meta: Mapping[str, str] | None = None, **kw) -> Model:
+    def build(
+        cls,
+        id: str,
+        *parts: Components,
+        name: str = "",
+        notes: str = "",
+        meta: Mapping[str, str] | None = None,
+        **kw,
+    ) -> Model:
         """Assemble a model from motif components; identical duplicates merge."""
         total = Components()
         for p in parts:
@@ -196,8 +212,14 @@ class Model:
         groups = {g: _merge(getattr(total, g), g.rstrip("s").replace("_", " ")) for g in _GROUPS}
         if not groups["compartments"]:
             groups["compartments"] = (Compartment("cell", 1.0),)
-        return cls(id=id, name=name or id, notes=notes,
-                   meta=tuple(sorted((meta or {}).items())), **groups, **kw)
+        return cls(
+            id=id,
+            name=name or id,
+            notes=notes,
+            meta=tuple(sorted((meta or {}).items())),
+            **groups,
+            **kw,
+        )
 
     def __post_init__(self) -> None:
         self._validate()
@@ -206,9 +228,13 @@ class Model:
         if not self.id or not str(self.id).replace("_", "a").isalnum():
             raise ModelError(f"A model id must be letters, digits and '_'. Got {self.id!r}.")
         ids: dict[str, str] = {}
-        for kind, items in (("compartment", self.compartments), ("species", self.species),
-                            ("parameter", self.parameters), ("reaction", self.reactions),
-                            ("observable", self.observables)):
+        for kind, items in (
+            ("compartment", self.compartments),
+            ("species", self.species),
+            ("parameter", self.parameters),
+            ("reaction", self.reactions),
+            ("observable", self.observables),
+        ):
             for it in items:
                 if it.id in ids:
                     raise ModelError(f"The id {it.id!r} is used by a {ids[it.id]} and a {kind}.")
@@ -221,7 +247,9 @@ class Model:
         comp_ids = {c.id for c in self.compartments}
         for s in self.species:
             if s.compartment not in comp_ids:
-                raise ModelError(f"Species {s.id!r} is in the unknown compartment {s.compartment!r}.")
+                raise ModelError(
+                    f"Species {s.id!r} is in the unknown compartment {s.compartment!r}."
+                )
         species_ids = {s.id for s in self.species}
         known = set(ids) - {r.id for r in self.reactions} | {"time"}
         # reaction ids may be read in SBML math (they mean the reaction rate)
@@ -231,9 +259,11 @@ class Model:
                 if sid not in species_ids:
                     raise ModelError(f"Reaction {r.id!r} uses the unknown species {sid!r}.")
             self._check_expr(r.rate, f"the rate of reaction {r.id!r}", readable)
-        for kind, rules in (("assignment rule", self.assignment_rules),
-                            ("rate rule", self.rate_rules),
-                            ("initial assignment", self.initial_assignments)):
+        for kind, rules in (
+            ("assignment rule", self.assignment_rules),
+            ("rate rule", self.rate_rules),
+            ("initial assignment", self.initial_assignments),
+        ):
             seen = set()
             for rule in rules:
                 if rule.variable not in known or rule.variable == "time":
@@ -277,13 +307,17 @@ class Model:
         for p in self.parameters:
             if p.id == pid:
                 return p
-        raise ModelError(f"Model {self.id!r} has no parameter {pid!r}.{_did_you_mean(pid, self.parameter_ids)}")
+        raise ModelError(
+            f"Model {self.id!r} has no parameter {pid!r}.{_did_you_mean(pid, self.parameter_ids)}"
+        )
 
     def species_by_id(self, sid: str) -> Species:
         for s in self.species:
             if s.id == sid:
                 return s
-        raise ModelError(f"Model {self.id!r} has no species {sid!r}.{_did_you_mean(sid, self.species_ids)}")
+        raise ModelError(
+            f"Model {self.id!r} has no species {sid!r}.{_did_you_mean(sid, self.species_ids)}"
+        )
 
     def value(self, pid: str) -> float:
         return float(self.parameter(pid).value)
@@ -322,26 +356,41 @@ class Model:
                 comps[k] = replace(comps[k], size=v)
             else:
                 known = list(params) + list(species) + list(comps)
-                raise ModelError(f"Model {self.id!r} has no parameter, species or compartment "
-                                 f"{k!r}.{_did_you_mean(k, known)}")
-        return replace(self, parameters=tuple(params.values()), species=tuple(species.values()),
-                       compartments=tuple(comps.values()))
+                raise ModelError(
+                    f"Model {self.id!r} has no parameter, species or compartment "
+                    f"{k!r}.{_did_you_mean(k, known)}"
+                )
+        return replace(
+            self,
+            parameters=tuple(params.values()),
+            species=tuple(species.values()),
+            compartments=tuple(comps.values()),
+        )
 
     def with_initial(self, values: Mapping[str, float] | None = None, **kw: float) -> Model:
         """A copy with species initial values changed (alias of :meth:`with_params` for species)."""
         changes = {**(values or {}), **kw}
         bad = [k for k in changes if k not in self.species_ids]
         if bad:
-            raise ModelError(f"Model {self.id!r} has no species {bad[0]!r}."
-                             f"{_did_you_mean(bad[0], self.species_ids)}")
+            raise ModelError(
+                f"Model {self.id!r} has no species {bad[0]!r}."
+                f"{_did_you_mean(bad[0], self.species_ids)}"
+            )
         return self.with_params(changes)
 
     def with_components(self, *parts: Components, id: str | None = None) -> Model:
         """A copy with more components merged in (motifs added to an existing model)."""
         base = Components(**{g: getattr(self, g) for g in _GROUPS})
-        return Model.build(id or self.id, base, *parts, name=self.name, notes=self.notes,
-                           meta=dict(self.meta), time_units=self.time_units,
-                           conc_units=self.conc_units)
+        return Model.build(
+            id or self.id,
+            base,
+            *parts,
+            name=self.name,
+            notes=self.notes,
+            meta=dict(self.meta),
+            time_units=self.time_units,
+            conc_units=self.conc_units,
+        )
 
     # ---------------------------------------------------------------- description
     def to_dict(self) -> dict:
@@ -349,38 +398,50 @@ class Model:
 
     @classmethod
     def from_dict(cls, d: Mapping) -> Model:
-        kinds = {"compartments": Compartment, "species": Species, "parameters": Parameter,
-                 "reactions": Reaction, "assignment_rules": Rule, "rate_rules": Rule,
-                 "initial_assignments": InitialAssignment, "observables": Observable}
+        kinds = {
+            "compartments": Compartment,
+            "species": Species,
+            "parameters": Parameter,
+            "reactions": Reaction,
+            "assignment_rules": Rule,
+            "rate_rules": Rule,
+            "initial_assignments": InitialAssignment,
+            "observables": Observable,
+        }
         kw = dict(d)
         for g, k in kinds.items():
             kw[g] = tuple(k(**_tuples(x)) for x in d.get(g, ()))
         kw["events"] = tuple(
             Event(**{**e, "assignments": tuple(EventAssignment(**a) for a in e["assignments"])})
-            for e in d.get("events", ()))
+            for e in d.get("events", ())
+        )
         kw["meta"] = tuple(tuple(m) for m in d.get("meta", ()))
         return cls(**kw)
 
     def fingerprint(self, structure_only: bool = False) -> str:
-        """A SHA-256 of the model; with ``structure_only`` parameter and initial values are left out."""
+        """A SHA-256 of the model; ``structure_only`` leaves out parameter and initial values."""
         d = self.to_dict()
         d.pop("meta", None)
         if structure_only:
             d["parameters"] = [{"id": p["id"], "constant": p["constant"]} for p in d["parameters"]]
             d["species"] = [{k: v for k, v in s.items() if k != "initial"} for s in d["species"]]
-            d["compartments"] = [{k: v for k, v in c.items() if k != "size"}
-                                 for c in d["compartments"]]
+            d["compartments"] = [
+                {k: v for k, v in c.items() if k != "size"} for c in d["compartments"]
+            ]
         return hashlib.sha256(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()
 
     def parameter_table(self) -> pd.DataFrame:
         """Every parameter with value, unit, source and whether it is estimated."""
-        return pd.DataFrame([asdict(p) for p in self.parameters],
-                            columns=["id", "value", "units", "source", "estimated", "description",
-                                     "constant"])
+        return pd.DataFrame(
+            [asdict(p) for p in self.parameters],
+            columns=["id", "value", "units", "source", "estimated", "description", "constant"],
+        )
 
     def __repr__(self) -> str:
-        return (f"Model({self.id!r}: {len(self.species)} species, {len(self.reactions)} reactions, "
-                f"{len(self.parameters)} parameters, {len(self.events)} events)")
+        return (
+            f"Model({self.id!r}: {len(self.species)} species, {len(self.reactions)} reactions, "
+            f"{len(self.parameters)} parameters, {len(self.events)} events)"
+        )
 
 
 def _plain(x):

@@ -29,8 +29,12 @@ def drug_values(c: Compound | str) -> dict[str, float]:
     """Parameter values of the core circuit for compound ``c`` (catalog name or object)."""
     c = compound(c) if isinstance(c, str) else c
     if c.drug_class not in ("smi", "degrader"):
-        raise param_error("drug_values", "compound", "an MDM2 inhibitor or degrader of the "
-                          f"catalog ({c.name} is class {c.drug_class!r})", c.name)
+        raise param_error(
+            "drug_values",
+            "compound",
+            f"an MDM2 inhibitor or degrader of the catalog ({c.name} is class {c.drug_class!r})",
+            c.name,
+        )
     kon = KON_PER_NM_PER_H
     kd = c.degrader.k_t_nM.value if c.is_degrader else c.mdm2_kd_nM.value
     v = {"kon_dm": kon, "koff_dm": kon * float(kd)}
@@ -40,9 +44,13 @@ def drug_values(c: Compound | str) -> dict[str, float]:
         v |= {"kon_dx": 0.0}
     if c.is_degrader:
         d = c.degrader
-        v |= {"kon_de": kon, "koff_de": kon * float(d.k_e_nM.value),
-              "alpha": float(d.cooperativity.value), "k_ub_mdm2": float(d.k_ub_per_h.value),
-              "kon_dr": 0.0}
+        v |= {
+            "kon_de": kon,
+            "koff_de": kon * float(d.k_e_nM.value),
+            "alpha": float(d.cooperativity.value),
+            "k_ub_mdm2": float(d.k_ub_per_h.value),
+            "kon_dr": 0.0,
+        }
     else:
         v |= {"kon_de": 0.0, "alpha": 1.0, "k_ub_mdm2": 0.0, "kon_dr": kon}
     return v
@@ -80,11 +88,13 @@ class Variant:
     @classmethod
     def of(cls, line: CellLine | str) -> Variant:
         line = cell_line(line) if isinstance(line, str) else line
-        return cls(tp53=str(line.tp53_status.value),
-                   mdm2_amplification=float(line.mdm2_amplification_fold.value),
-                   mdmx_fold=float(line.mdmx_level_fold.value),
-                   bcl2_fold=float(line.bcl2_level_fold.value),
-                   efflux_fold=float(line.efflux_fold.value))
+        return cls(
+            tp53=str(line.tp53_status.value),
+            mdm2_amplification=float(line.mdm2_amplification_fold.value),
+            mdmx_fold=float(line.mdmx_level_fold.value),
+            bcl2_fold=float(line.bcl2_level_fold.value),
+            efflux_fold=float(line.efflux_fold.value),
+        )
 
 
 def variant_values(v: Variant, drug: Compound | None = None) -> dict[str, float]:
@@ -102,8 +112,11 @@ def variant_values(v: Variant, drug: Compound | None = None) -> dict[str, float]
     }
 
 
-def cell_model(compound_name: Compound | str | None = None,
-               cell: CellLine | str | Variant | None = None, **values: float) -> Model:
+def cell_model(
+    compound_name: Compound | str | None = None,
+    cell: CellLine | str | Variant | None = None,
+    **values: float,
+) -> Model:
     """The core circuit for a compound in a cell background, with optional parameter overrides.
 
     The drug concentration itself is not part of the model: it comes from the dose schedule

@@ -27,8 +27,9 @@ def _png(fig) -> str:
 
 
 def html_page(title: str, sections: list[tuple[str, str]]) -> str:
-    body = "\n".join(f"<section><h2>{html.escape(h)}</h2>\n{content}</section>"
-                     for h, content in sections)
+    body = "\n".join(
+        f"<section><h2>{html.escape(h)}</h2>\n{content}</section>" for h, content in sections
+    )
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <style>body{{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;
@@ -41,8 +42,9 @@ carries its source in <code>p53lab.model.core</code> (estimated values are marke
 {body}</body></html>"""
 
 
-def demo_report(out_dir: str | Path, seed: int = 0,
-                progress: Callable[[str], None] | None = None) -> Path:
+def demo_report(
+    out_dir: str | Path, seed: int = 0, progress: Callable[[str], None] | None = None
+) -> Path:
     """KT-253 vs milademetan in RS4;11: the Western blot, time courses and the TP53-mutant
     control. Writes CSV tables, PNG figures and ``index.html`` into ``out_dir``."""
     import matplotlib
@@ -66,13 +68,17 @@ def demo_report(out_dir: str | Path, seed: int = 0,
     fig = plot_western(west)
     fig.savefig(out / "western_blot.png", dpi=130)
     summ = west.summary()
-    sections.append((
-        "Western blot: degrader vs inhibitor",
-        f'<img src="data:image/png;base64,{_png(fig)}">'
-        "<p>MDM2, p53 and p21 relative to vehicle after GAPDH normalisation. The inhibitor frees "
-        "p53, which induces MDM2: the MDM2 band rises. The degrader removes MDM2 at low nM; no "
-        "surge follows, and at 10 µM the binary complexes outcompete the ternary one (hook).</p>"
-        + summ.to_html(index=False, float_format=lambda v: f"{v:.3g}")))
+    sections.append(
+        (
+            "Western blot: degrader vs inhibitor",
+            f'<img src="data:image/png;base64,{_png(fig)}">'
+            "<p>MDM2, p53 and p21 relative to vehicle after GAPDH normalisation. The inhibitor "
+            "frees "
+            "p53, which induces MDM2: the MDM2 band rises. The degrader removes MDM2 at low nM; no "
+            "surge follows, and at 10 µM the binary complexes outcompete the ternary one "
+            "(hook).</p>" + summ.to_html(index=False, float_format=lambda v: f"{v:.3g}"),
+        )
+    )
 
     say("2/3 time courses at equal effect (KT-253 10 nM vs milademetan 1 µM) ...")
     times = np.linspace(0, 48, 193)
@@ -82,8 +88,12 @@ def demo_report(out_dir: str | Path, seed: int = 0,
         runs[name] = simulate(m, Schedule.bath(conc), times, preequilibrate=True)
         runs[name].to_csv(out / f"timecourse_{name}.csv")
     fig, axes = plt.subplots(1, 3, figsize=(13, 3.6))
-    for ax, col, lab in zip(axes, (C.P53_TOTAL, C.MDM2_TOTAL, C.P21),
-                            ("total p53 (nM)", "total MDM2 (nM)", "p21 (nM)"), strict=True):
+    for ax, col, lab in zip(
+        axes,
+        (C.P53_TOTAL, C.MDM2_TOTAL, C.P21),
+        ("total p53 (nM)", "total MDM2 (nM)", "p21 (nM)"),
+        strict=True,
+    ):
         for name, r in runs.items():
             ax.plot(r.times, r[col], label=name)
         ax.set_xlabel("time (h)")
@@ -99,22 +109,36 @@ def demo_report(out_dir: str | Path, seed: int = 0,
             m = cell_model(name, line)
             r = simulate(m, Schedule.bath(conc), [0.0, 24.0], preequilibrate=True)
             v = simulate(m, Schedule.bath(0.0), [0.0, 24.0], preequilibrate=True)
-            rows.append({"cell_line": line, "compound": name, "conc_nM": conc,
-                         "p21_mRNA_fold_24h": r.at(24, C.P21_MRNA) / v.at(24, C.P21_MRNA),
-                         "puma_fold_24h": r.at(24, C.PUMA) / v.at(24, C.PUMA),
-                         "mdm2_fold_24h": r.at(24, C.MDM2_TOTAL) / v.at(24, C.MDM2_TOTAL)})
+            rows.append(
+                {
+                    "cell_line": line,
+                    "compound": name,
+                    "conc_nM": conc,
+                    "p21_mRNA_fold_24h": r.at(24, C.P21_MRNA) / v.at(24, C.P21_MRNA),
+                    "puma_fold_24h": r.at(24, C.PUMA) / v.at(24, C.PUMA),
+                    "mdm2_fold_24h": r.at(24, C.MDM2_TOTAL) / v.at(24, C.MDM2_TOTAL),
+                }
+            )
     ctrl = pd.DataFrame(rows)
     ctrl.to_csv(out / "tp53_mutant_control.csv", index=False, float_format="%.4g")
-    sections.append((
-        "Control: TP53-mutant cells do not respond",
-        "<p>SW480 carries TP53 R273H (binds MDM2, cannot transactivate): neither drug induces "
-        "p21 or PUMA there.</p>" + ctrl.to_html(index=False, float_format=lambda v: f"{v:.3g}")))
+    sections.append(
+        (
+            "Control: TP53-mutant cells do not respond",
+            "<p>SW480 carries TP53 R273H (binds MDM2, cannot transactivate): neither drug induces "
+            "p21 or PUMA there.</p>" + ctrl.to_html(index=False, float_format=lambda v: f"{v:.3g}"),
+        )
+    )
     prov = {**west.provenance, "demo": "KT-253 vs milademetan", "seed": seed}
     (out / "provenance.json").write_text(json.dumps(prov, indent=2, default=str))
-    sections.append(("Provenance", f"<pre>{html.escape(json.dumps(prov, indent=2))}</pre>"
-                     "<p>Nothing in this report was fitted to data: all values are predictions "
-                     "of the core circuit with literature parameters; KT-253's ternary-complex "
-                     "constants were calibrated once to its published DC50 (0.4 nM).</p>"))
+    sections.append(
+        (
+            "Provenance",
+            f"<pre>{html.escape(json.dumps(prov, indent=2))}</pre>"
+            "<p>Nothing in this report was fitted to data: all values are predictions "
+            "of the core circuit with literature parameters; KT-253's ternary-complex "
+            "constants were calibrated once to its published DC50 (0.4 nM).</p>",
+        )
+    )
     page = out / "index.html"
     page.write_text(html_page("p53lab demo: degrader vs inhibitor", sections))
     return page

@@ -1,4 +1,4 @@
-"""Simulation: ``simulate(model, schedule, times_h)`` as a pure function, steady states, schedules."""
+"""Simulation: ``simulate(model, schedule, times_h)`` as a pure function; steady states."""
 
 from ._compile import CompiledModel, compile_model
 from ._result import SimulationResult

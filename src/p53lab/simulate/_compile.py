@@ -46,13 +46,32 @@ def _hill(x, k, n):
 
 _RUNTIME: dict[str, object] = {
     "_np": np,
-    "_exp": np.exp, "_log": np.log, "_log10": np.log10, "_sqrt": np.sqrt, "_abs": np.abs,
-    "_floor": np.floor, "_ceil": np.ceil, "_sin": np.sin, "_cos": np.cos, "_tan": np.tan,
-    "_arcsin": np.arcsin, "_arccos": np.arccos, "_arctan": np.arctan, "_sinh": np.sinh,
-    "_cosh": np.cosh, "_tanh": np.tanh, "_pow": np.power, "_min": _reduce(np.minimum),
-    "_max": _reduce(np.maximum), "_rem": np.fmod, "_quotient": lambda a, b: np.trunc(a / b),
-    "_and": lambda *a: np.logical_and.reduce(a), "_or": lambda *a: np.logical_or.reduce(a),
-    "_not": np.logical_not, "_pw": _pw, "_hill": _hill,
+    "_exp": np.exp,
+    "_log": np.log,
+    "_log10": np.log10,
+    "_sqrt": np.sqrt,
+    "_abs": np.abs,
+    "_floor": np.floor,
+    "_ceil": np.ceil,
+    "_sin": np.sin,
+    "_cos": np.cos,
+    "_tan": np.tan,
+    "_arcsin": np.arcsin,
+    "_arccos": np.arccos,
+    "_arctan": np.arctan,
+    "_sinh": np.sinh,
+    "_cosh": np.cosh,
+    "_tanh": np.tanh,
+    "_pow": np.power,
+    "_min": _reduce(np.minimum),
+    "_max": _reduce(np.maximum),
+    "_rem": np.fmod,
+    "_quotient": lambda a, b: np.trunc(a / b),
+    "_and": lambda *a: np.logical_and.reduce(a),
+    "_or": lambda *a: np.logical_or.reduce(a),
+    "_not": np.logical_not,
+    "_pw": _pw,
+    "_hill": _hill,
 }
 
 
@@ -114,9 +133,11 @@ def _toposort(nodes: dict[str, set[str]], what: str) -> list[str]:
         if st == 2:
             return
         if st == 1:
-            cycle = " -> ".join([*stack[stack.index(n):], n])
-            raise ModelError(f"The {what} depend on each other in a loop: {cycle}. "
-                             "Algebraic loops are not supported; break the loop with a rate rule.")
+            cycle = " -> ".join([*stack[stack.index(n) :], n])
+            raise ModelError(
+                f"The {what} depend on each other in a loop: {cycle}. "
+                "Algebraic loops are not supported; break the loop with a rate rule."
+            )
         state[n] = 1
         for d in sorted(nodes[n]):
             if d in nodes:
@@ -159,7 +180,8 @@ def _compile(m: Model) -> CompiledModel:
         if c.id in rate_ruled or c.id in assigned:
             raise UnsupportedSBMLError(
                 f"Compartment {c.id!r} changes size over time (a rule targets it); p53lab "
-                "simulates constant compartments only.")
+                "simulates constant compartments only."
+            )
     changed_by_reaction = set()
     for r in m.reactions:
         changed_by_reaction.update(s for s, _ in r.reactants + r.products)
@@ -168,7 +190,9 @@ def _compile(m: Model) -> CompiledModel:
     for s in m.species:
         if s.id in assigned:
             continue
-        if s.id in rate_ruled or (not s.constant and not s.boundary and s.id in changed_by_reaction):
+        if s.id in rate_ruled or (
+            not s.constant and not s.boundary and s.id in changed_by_reaction
+        ):
             state_ids.append(s.id)
         elif not s.constant and not s.boundary and s.id not in changed_by_reaction:
             # a floating species no reaction touches: still a state (constant in time)
@@ -251,19 +275,31 @@ def _compile(m: Model) -> CompiledModel:
             amount_scale.append((sidx[sid], pidx.get(sp.compartment, -1)))
 
     lines = ["def _rhs(t, y, p, _hist):", *(f"    {b}" for b in body)]
-    lines.append(f"    return _np.array([{', '.join(deriv)}], dtype=float)" if deriv
-                 else "    return _np.zeros(0)")
+    lines.append(
+        f"    return _np.array([{', '.join(deriv)}], dtype=float)"
+        if deriv
+        else "    return _np.zeros(0)"
+    )
 
     # Outputs: state, rule targets, observables, reaction rates and parameters by name.
-    output_ids = [*state_ids, *[r.variable for r in m.assignment_rules],
-                  *[o.id for o in m.observables], *param_ids]
+    output_ids = [
+        *state_ids,
+        *[r.variable for r in m.assignment_rules],
+        *[o.id for o in m.observables],
+        *param_ids,
+    ]
     out_codes = [name_of(s) for s in state_ids]
     out_codes += [f"_a_{r.variable}" for r in m.assignment_rules]
     obs_lines = [f"    _o_{o.id} = {py(o.expr)}" for o in m.observables]
     out_codes += [f"_o_{o.id}" for o in m.observables]
     out_codes += [name_of(s) for s in param_ids]
-    lines += ["", "def _outputs(t, y, p, _hist):", *(f"    {b}" for b in body), *obs_lines,
-              f"    return ({', '.join(out_codes)}{',' if len(out_codes) == 1 else ''})"]
+    lines += [
+        "",
+        "def _outputs(t, y, p, _hist):",
+        *(f"    {b}" for b in body),
+        *obs_lines,
+        f"    return ({', '.join(out_codes)}{',' if len(out_codes) == 1 else ''})",
+    ]
 
     # Initial assignments (evaluated once, in dependency order, with the rules).
     ia_nodes = {ia.variable: set(parse_expr(ia.expr).symbols) for ia in m.initial_assignments}
@@ -284,22 +320,42 @@ def _compile(m: Model) -> CompiledModel:
     ev_specs = []
     for k, ev in enumerate(m.events):
         trig = parse_expr(ev.trigger)
-        lines += ["", f"def _trig_{k}(t, y, p, _hist):", *(f"    {b}" for b in body),
-                  f"    return bool({py(ev.trigger)})"]
+        lines += [
+            "",
+            f"def _trig_{k}(t, y, p, _hist):",
+            *(f"    {b}" for b in body),
+            f"    return bool({py(ev.trigger)})",
+        ]
         root = _root_code(trig.tree, lambda s: py(s))
         if root is None:
             root = f"(1.0 if {py(ev.trigger)} else -1.0)"
-        lines += ["", f"def _root_{k}(t, y, p, _hist):", *(f"    {b}" for b in body),
-                  f"    return float({root})"]
+        lines += [
+            "",
+            f"def _root_{k}(t, y, p, _hist):",
+            *(f"    {b}" for b in body),
+            f"    return float({root})",
+        ]
         vals = [py(a.expr) for a in ev.assignments]
-        lines += ["", f"def _assign_{k}(t, y, p, _hist):", *(f"    {b}" for b in body),
-                  f"    return ({', '.join(vals)}{',' if len(vals) == 1 else ''})"]
+        lines += [
+            "",
+            f"def _assign_{k}(t, y, p, _hist):",
+            *(f"    {b}" for b in body),
+            f"    return ({', '.join(vals)}{',' if len(vals) == 1 else ''})",
+        ]
         if ev.delay:
-            lines += ["", f"def _edelay_{k}(t, y, p, _hist):", *(f"    {b}" for b in body),
-                      f"    return float({py(ev.delay)})"]
+            lines += [
+                "",
+                f"def _edelay_{k}(t, y, p, _hist):",
+                *(f"    {b}" for b in body),
+                f"    return float({py(ev.delay)})",
+            ]
         if ev.priority:
-            lines += ["", f"def _eprio_{k}(t, y, p, _hist):", *(f"    {b}" for b in body),
-                      f"    return float({py(ev.priority)})"]
+            lines += [
+                "",
+                f"def _eprio_{k}(t, y, p, _hist):",
+                *(f"    {b}" for b in body),
+                f"    return float({py(ev.priority)})",
+            ]
         targets = []
         for a in ev.assignments:
             if a.variable in sidx:
@@ -309,39 +365,59 @@ def _compile(m: Model) -> CompiledModel:
             else:
                 raise UnsupportedSBMLError(
                     f"Event {ev.id!r} assigns {a.variable!r}, which an assignment rule defines; "
-                    "such an assignment has no effect and is not supported.")
+                    "such an assignment has no effect and is not supported."
+                )
         ev_specs.append((k, ev, tuple(targets)))
 
     # Delayed expressions: evaluated on a past state, each its own function.
     for k, (xs, ts) in enumerate(delayed_src):
-        lines += ["", f"def _dx_{k}(t, y, p, _hist):", *(f"    {b}" for b in body
-                                                         if "_hist(" not in b),
-                  f"    return {xs}"]
-        lines += ["", f"def _dtau_{k}(t, y, p, _hist):", *(f"    {b}" for b in body
-                                                           if "_hist(" not in b),
-                  f"    return {ts}"]
+        lines += [
+            "",
+            f"def _dx_{k}(t, y, p, _hist):",
+            *(f"    {b}" for b in body if "_hist(" not in b),
+            f"    return {xs}",
+        ]
+        lines += [
+            "",
+            f"def _dtau_{k}(t, y, p, _hist):",
+            *(f"    {b}" for b in body if "_hist(" not in b),
+            f"    return {ts}",
+        ]
 
     source = "\n".join(lines) + "\n"
     ns: dict[str, object] = dict(_RUNTIME)
     try:
-        exec(compile(source, f"<p53lab model {m.id}>", "exec"), ns)  # noqa: S102 - generated from validated ASTs only
+        exec(compile(source, f"<p53lab model {m.id}>", "exec"), ns)
     except (SyntaxError, RecursionError) as exc:  # pragma: no cover - a bug in the generator
         raise ModelError(f"Could not compile model {m.id!r}: {exc}") from None
     events = tuple(
         CompiledEvent(
-            id=ev.id, trigger=ns[f"_trig_{k}"], root=ns[f"_root_{k}"],
+            id=ev.id,
+            trigger=ns[f"_trig_{k}"],
+            root=ns[f"_root_{k}"],
             delay=ns.get(f"_edelay_{k}") if ev.delay else None,
             priority=ns.get(f"_eprio_{k}") if ev.priority else None,
-            assign=ns[f"_assign_{k}"], targets=targets, persistent=ev.persistent,
+            assign=ns[f"_assign_{k}"],
+            targets=targets,
+            persistent=ev.persistent,
             initial_value=ev.initial_value,
-            use_values_from_trigger_time=ev.use_values_from_trigger_time)
-        for k, ev, targets in ev_specs)
+            use_values_from_trigger_time=ev.use_values_from_trigger_time,
+        )
+        for k, ev, targets in ev_specs
+    )
     return CompiledModel(
-        state_ids=tuple(state_ids), param_ids=tuple(param_ids), output_ids=tuple(output_ids),
-        rhs=ns["_rhs"], outputs=ns["_outputs"], initial=ns["_initial"], events=events,
+        state_ids=tuple(state_ids),
+        param_ids=tuple(param_ids),
+        output_ids=tuple(output_ids),
+        rhs=ns["_rhs"],
+        outputs=ns["_outputs"],
+        initial=ns["_initial"],
+        events=events,
         delayed=tuple(ns[f"_dx_{k}"] for k in range(len(delayed_src))),
         delay_taus=tuple(ns[f"_dtau_{k}"] for k in range(len(delayed_src))),
-        amount_scale=tuple(amount_scale), source=source)
+        amount_scale=tuple(amount_scale),
+        source=source,
+    )
 
 
 def _root_code(node: ast.expr, py: Callable[[str], str]) -> str | None:

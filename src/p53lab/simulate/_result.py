@@ -70,9 +70,15 @@ class SimulationResult:
         path.parent.mkdir(parents=True, exist_ok=True)
         table = pa.Table.from_pandas(self.to_frame(time_column), preserve_index=False)
         meta = dict(table.schema.metadata or {})
-        meta[b"p53lab"] = json.dumps({"status": self.status, "message": self.message,
-                                      "provenance": self.provenance,
-                                      "time_units": self.time_units}, default=str).encode()
+        meta[b"p53lab"] = json.dumps(
+            {
+                "status": self.status,
+                "message": self.message,
+                "provenance": self.provenance,
+                "time_units": self.time_units,
+            },
+            default=str,
+        ).encode()
         pq.write_table(table.replace_schema_metadata(meta), path)
         return path
 
@@ -84,11 +90,18 @@ class SimulationResult:
         meta = json.loads((table.schema.metadata or {}).get(b"p53lab", b"{}"))
         df = table.to_pandas()
         cols = tuple(c for c in df.columns if c != time_column)
-        return cls(times=df[time_column].to_numpy(), columns=cols,
-                   values=df[list(cols)].to_numpy(), status=meta.get("status", "ok"),
-                   message=meta.get("message", ""), provenance=meta.get("provenance", {}),
-                   time_units=meta.get("time_units", "h"))
+        return cls(
+            times=df[time_column].to_numpy(),
+            columns=cols,
+            values=df[list(cols)].to_numpy(),
+            status=meta.get("status", "ok"),
+            message=meta.get("message", ""),
+            provenance=meta.get("provenance", {}),
+            time_units=meta.get("time_units", "h"),
+        )
 
     def __repr__(self) -> str:
-        return (f"SimulationResult({self.status}, {len(self.times)} times × "
-                f"{len(self.columns)} columns{': ' + self.message if self.message else ''})")
+        return (
+            f"SimulationResult({self.status}, {len(self.times)} times × "
+            f"{len(self.columns)} columns{': ' + self.message if self.message else ''})"
+        )

@@ -53,12 +53,16 @@ class Schedule:
         return tuple(sorted({c.t_h for c in self.changes}))
 
     @classmethod
-    def bath(cls, conc_nM: float, at_h: float = 0.0, washout_h: float | None = None,
-             target: str = DRUG_MEDIUM) -> Schedule:
+    def bath(
+        cls,
+        conc_nM: float,
+        at_h: float = 0.0,
+        washout_h: float | None = None,
+        target: str = DRUG_MEDIUM,
+    ) -> Schedule:
         """Add drug to the medium at ``conc_nM`` from ``at_h``; optionally wash it out."""
         if not (isinstance(conc_nM, int | float) and math.isfinite(conc_nM)) or conc_nM < 0:
-            raise param_error("Schedule.bath", "conc_nM", "a finite concentration >= 0 nM",
-                              conc_nM)
+            raise param_error("Schedule.bath", "conc_nM", "a finite concentration >= 0 nM", conc_nM)
         ch = [Change(at_h, target, float(conc_nM), label=f"add {conc_nM:g} nM")]
         if washout_h is not None:
             if washout_h <= at_h:
@@ -75,5 +79,7 @@ class Schedule:
         return cls((Change(at_h, target, float(value), label=label),))
 
     def to_list(self) -> list[dict]:
-        return [{"t_h": c.t_h, "target": c.target, "value": c.value, "mode": c.mode,
-                 "label": c.label} for c in self.changes]
+        return [
+            {"t_h": c.t_h, "target": c.target, "value": c.value, "mode": c.mode, "label": c.label}
+            for c in self.changes
+        ]

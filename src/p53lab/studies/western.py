@@ -47,33 +47,53 @@ class WesternResult:
     def relative(self, compound: str, protein: str, conc_nM: float, time_h: float) -> float:
         t = self.table
         name = lookup_compound(compound).name
-        row = t[(t[C.COMPOUND] == name) & (t[C.PROTEIN] == protein)
-                & np.isclose(t[C.CONC_NM], conc_nM) & np.isclose(t[C.TIME_H], time_h)]
+        row = t[
+            (t[C.COMPOUND] == name)
+            & (t[C.PROTEIN] == protein)
+            & np.isclose(t[C.CONC_NM], conc_nM)
+            & np.isclose(t[C.TIME_H], time_h)
+        ]
         if row.empty:
-            raise param_error("WesternResult.relative", "lane",
-                              "one of the lanes of the blot", (compound, protein, conc_nM, time_h))
+            raise param_error(
+                "WesternResult.relative",
+                "lane",
+                "one of the lanes of the blot",
+                (compound, protein, conc_nM, time_h),
+            )
         return float(row[C.REL_VEHICLE].iloc[0])
 
     def summary(self) -> pd.DataFrame:
         """Wide table: relative-to-vehicle values, one column per protein."""
-        return (self.table.pivot_table(index=[C.COMPOUND, C.CONC_NM, C.TIME_H],
-                                       columns=C.PROTEIN, values=C.REL_VEHICLE)
-                .reset_index().rename_axis(columns=None))
+        return (
+            self.table.pivot_table(
+                index=[C.COMPOUND, C.CONC_NM, C.TIME_H], columns=C.PROTEIN, values=C.REL_VEHICLE
+            )
+            .reset_index()
+            .rename_axis(columns=None)
+        )
 
     def save(self, out_dir: str | Path) -> dict[str, Path]:
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
-        paths = {"table": out / "western_blot.csv", "summary": out / "western_summary.csv",
-                 "provenance": out / "western_provenance.json"}
+        paths = {
+            "table": out / "western_blot.csv",
+            "summary": out / "western_summary.csv",
+            "provenance": out / "western_provenance.json",
+        }
         self.table.to_csv(paths["table"], index=False, float_format="%.6g")
         self.summary().to_csv(paths["summary"], index=False, float_format="%.6g")
         paths["provenance"].write_text(json.dumps(self.provenance, indent=2, default=str))
         return paths
 
 
-def run_western(compounds: Sequence[str] = DEFAULT_COMPOUNDS, cell_line: str | Variant = "RS4;11",
-                times_h: Sequence[float] = TIMES_H, concs_nM: dict[str, Sequence[float]] | None = None,
-                loading_cv: float = 0.1, seed: int = 0) -> WesternResult:
+def run_western(
+    compounds: Sequence[str] = DEFAULT_COMPOUNDS,
+    cell_line: str | Variant = "RS4;11",
+    times_h: Sequence[float] = TIMES_H,
+    concs_nM: dict[str, Sequence[float]] | None = None,
+    loading_cv: float = 0.1,
+    seed: int = 0,
+) -> WesternResult:
     """Simulate the blot for each compound (default concentrations by drug class)."""
     if not compounds:
         raise param_error("run_western", "compounds", "at least one compound", compounds)
@@ -87,8 +107,9 @@ def run_western(compounds: Sequence[str] = DEFAULT_COMPOUNDS, cell_line: str | V
     rows = []
     for name in compounds:
         comp = lookup_compound(name)
-        concs = (concs_nM or {}).get(name) or (DEGRADER_CONCS_NM if comp.is_degrader
-                                              else SMI_CONCS_NM)
+        concs = (concs_nM or {}).get(name) or (
+            DEGRADER_CONCS_NM if comp.is_degrader else SMI_CONCS_NM
+        )
         for c in concs:
             if not (np.isfinite(c) and c >= 0):
                 raise param_error("run_western", "concs_nM", "finite concentrations >= 0 nM", c)
@@ -96,8 +117,7 @@ def run_western(compounds: Sequence[str] = DEFAULT_COMPOUNDS, cell_line: str | V
         lanes = [0.0, *sorted(float(c) for c in concs if c > 0)]
         sims = {}
         for c in lanes:
-            r = simulate(model, Schedule.bath(c), grid, preequilibrate=True,
-                         raise_on_failure=True)
+            r = simulate(model, Schedule.bath(c), grid, preequilibrate=True, raise_on_failure=True)
             sims[c] = r
         for t in times:
             for c in lanes:
@@ -105,18 +125,32 @@ def run_western(compounds: Sequence[str] = DEFAULT_COMPOUNDS, cell_line: str | V
                 gapdh = GAPDH_NM * load
                 for prot, col in PROTEINS.items():
                     band = sims[c].at(t, col) * load
-                    rows.append({C.COMPOUND: comp.name, "drug_class": comp.drug_class,
-                                 C.CONC_NM: c, C.TIME_H: t, C.PROTEIN: prot,
-                                 C.BAND_INTENSITY: band, C.LOADING_CONTROL: gapdh,
-                                 C.NORMALISED: band / gapdh})
+                    rows.append(
+                        {
+                            C.COMPOUND: comp.name,
+                            "drug_class": comp.drug_class,
+                            C.CONC_NM: c,
+                            C.TIME_H: t,
+                            C.PROTEIN: prot,
+                            C.BAND_INTENSITY: band,
+                            C.LOADING_CONTROL: gapdh,
+                            C.NORMALISED: band / gapdh,
+                        }
+                    )
     table = pd.DataFrame(rows)
     veh = table[table[C.CONC_NM] == 0.0].set_index([C.COMPOUND, C.TIME_H, C.PROTEIN])[C.NORMALISED]
     key = list(zip(table[C.COMPOUND], table[C.TIME_H], table[C.PROTEIN], strict=True))
     table[C.REL_VEHICLE] = table[C.NORMALISED].to_numpy() / veh.loc[key].to_numpy()
-    prov = {"study": "western", "compounds": list(compounds),
-            "cell_line": cell_line if isinstance(cell_line, str) else repr(cell_line),
-            "times_h": times.tolist(), "loading_control": LOADING, "loading_cv": loading_cv,
-            "seed": seed, "p53lab_version": __version__}
+    prov = {
+        "study": "western",
+        "compounds": list(compounds),
+        "cell_line": cell_line if isinstance(cell_line, str) else repr(cell_line),
+        "times_h": times.tolist(),
+        "loading_control": LOADING,
+        "loading_cv": loading_cv,
+        "seed": seed,
+        "p53lab_version": __version__,
+    }
     return WesternResult(table=table, provenance=prov)
 
 
@@ -130,8 +164,13 @@ def plot_western(result: WesternResult, path: str | Path | None = None):
     t = result.table
     comps = list(dict.fromkeys(t[C.COMPOUND]))
     prots = [*PROTEINS, LOADING]
-    fig, axes = plt.subplots(2, len(comps), figsize=(6.5 * len(comps), 8), squeeze=False,
-                             gridspec_kw={"height_ratios": [1.1, 1]})
+    fig, axes = plt.subplots(
+        2,
+        len(comps),
+        figsize=(6.5 * len(comps), 8),
+        squeeze=False,
+        gridspec_kw={"height_ratios": [1.1, 1]},
+    )
     for j, comp in enumerate(comps):
         sub = t[t[C.COMPOUND] == comp]
         lanes = sub[[C.TIME_H, C.CONC_NM]].drop_duplicates().sort_values([C.TIME_H, C.CONC_NM])
@@ -143,26 +182,37 @@ def plot_western(result: WesternResult, path: str | Path | None = None):
                     v = sub[(sub[C.TIME_H] == tt) & (sub[C.CONC_NM] == cc)][C.LOADING_CONTROL]
                     img[i, k] = v.iloc[0] / GAPDH_NM
                 else:
-                    v = sub[(sub[C.PROTEIN] == prot) & (sub[C.TIME_H] == tt)
-                            & (sub[C.CONC_NM] == cc)][C.REL_VEHICLE]
+                    v = sub[
+                        (sub[C.PROTEIN] == prot) & (sub[C.TIME_H] == tt) & (sub[C.CONC_NM] == cc)
+                    ][C.REL_VEHICLE]
                     img[i, k] = v.iloc[0]
         shown = np.log2(np.clip(img, 1 / 16, 16)) / 8 + 0.5  # log scale, vehicle = mid-grey
-        ax.imshow(1 - shown, cmap="gray", vmin=0, vmax=1, aspect="auto",
-                  interpolation="nearest")
+        ax.imshow(1 - shown, cmap="gray", vmin=0, vmax=1, aspect="auto", interpolation="nearest")
         ax.set_yticks(range(len(prots)), prots)
-        ax.set_xticks(range(len(lanes)),
-                      [f"{'veh' if c == 0 else f'{c:g}'}\n{tt:g}h" for tt, c in
-                       lanes.itertuples(index=False)], fontsize=6)
+        ax.set_xticks(
+            range(len(lanes)),
+            [
+                f"{'veh' if c == 0 else f'{c:g}'}\n{tt:g}h"
+                for tt, c in lanes.itertuples(index=False)
+            ],
+            fontsize=6,
+        )
         ax.set_title(f"{comp}: bands (darker = more; log scale)")
         ax2 = axes[1, j]
         for prot, style in zip(PROTEINS, ("-o", "-s", "-^"), strict=False):
-            for tt, alpha in zip(sorted(sub[C.TIME_H].unique()), (0.35, 0.55, 0.75, 1.0),
-                                 strict=False):
+            for tt, alpha in zip(
+                sorted(sub[C.TIME_H].unique()), (0.35, 0.55, 0.75, 1.0), strict=False
+            ):
                 d = sub[(sub[C.PROTEIN] == prot) & (sub[C.TIME_H] == tt) & (sub[C.CONC_NM] > 0)]
                 if len(d):
-                    ax2.plot(d[C.CONC_NM], d[C.REL_VEHICLE], style, alpha=alpha,
-                             color={"MDM2": "C3", "p53": "C0", "p21": "C2"}[prot],
-                             label=f"{prot} {tt:g} h")
+                    ax2.plot(
+                        d[C.CONC_NM],
+                        d[C.REL_VEHICLE],
+                        style,
+                        alpha=alpha,
+                        color={"MDM2": "C3", "p53": "C0", "p21": "C2"}[prot],
+                        label=f"{prot} {tt:g} h",
+                    )
         ax2.set_xscale("log")
         ax2.set_yscale("log")
         ax2.axhline(1.0, color="k", lw=0.5)
