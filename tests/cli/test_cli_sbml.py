@@ -154,3 +154,42 @@ def test_convert_round_trip(hunziker, tmp_path, capsys):
     a, b = read_sbml(hunziker), read_sbml(out)
     assert (a.species, a.parameters, a.rate_rules) == (b.species, b.parameters, b.rate_rules)
     assert "SBML L3V2" in capsys.readouterr().err
+
+
+def test_export_core_circuit_runs_in_libroadrunner_like_in_p53lab(tmp_path):
+    # the exported file must simulate the same in the peer tool (issue: SBML export)
+    roadrunner = pytest.importorskip("roadrunner")
+    from p53lab.simulate import simulate
+
+    out = tmp_path / "kt253.xml"
+    rc = main(
+        [
+            "sbml",
+            "export",
+            "--compound",
+            "KT-253",
+            "--cell-line",
+            "RS4;11",
+            "--conc-nM",
+            "10",
+            "--out",
+            str(out),
+        ]
+    )
+    assert rc == 0
+    ours = simulate(
+        read_sbml(out),
+        times_h=np.linspace(0, 24, 49),
+        rtol=1e-10,
+        atol=1e-12,
+        outputs=["p53", "mdm2", "mdm2_drug_crbn", "p21"],
+    )
+    rr = roadrunner.RoadRunner(str(out))
+    rr.integrator.relative_tolerance = 1e-10
+    rr.integrator.absolute_tolerance = 1e-12
+    ref = rr.simulate(0, 24, 49, ["time", "[p53]", "[mdm2]", "[mdm2_drug_crbn]", "[p21]"])
+    for j, col in enumerate(["p53", "mdm2", "mdm2_drug_crbn", "p21"], start=1):
+        scale = np.max(np.abs(ref[:, j]))
+        np.testing.assert_allclose(ours[col], ref[:, j], atol=1e-4 * scale)
+    # the exported start is the untreated cell, and the degrader then removes MDM2
+    assert ref[-1, 2] < 0.3 * ref[0, 2]
