@@ -52,11 +52,13 @@ TIME_FACTORS_TO_H: dict[str, float] = {
 _QUANTITY = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([A-Za-zµμ]*)\s*$")
 
 
+_DISPLAY = {"concentration": "pM, nM, uM (or µM), mM, M", "time": "s, min, h, d"}
+
+
 def _factor(table: dict[str, float], unit: str, kind: str) -> float:
     key = unit.strip().lower()
     if key not in table:
-        known = ", ".join(sorted({k for k in table if k.isascii()}))
-        raise UnitError(f"Unknown {kind} unit {unit!r}. Use one of: {known}.")
+        raise UnitError(f"Unknown {kind} unit {unit!r}. Use one of: {_DISPLAY[kind]}.")
     return table[key]
 
 
@@ -79,7 +81,10 @@ def _parse(text: str, table: dict[str, float], kind: str, default_unit: str) -> 
         )
     value = float(m.group(1))
     unit = m.group(2) or default_unit
-    out = value * _factor(table, unit, kind)
+    try:
+        out = value * _factor(table, unit, kind)
+    except UnitError as exc:
+        raise UnitError(f"Cannot read {text!r}: {exc}") from None
     if not math.isfinite(out):
         raise UnitError(f"The {kind} {text!r} is not a finite number.")
     return out
