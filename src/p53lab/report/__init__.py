@@ -63,7 +63,13 @@ def demo_report(
     sections: list[tuple[str, str]] = []
 
     say("1/3 in-silico Western blot (KT-253 vs milademetan, RS4;11) ...")
-    west = run_western(("KT-253", "milademetan"), "RS4;11", seed=seed)
+    # the guide's degrader lanes (0.1-100 nM) plus 10 uM, where the hook effect shows
+    west = run_western(
+        ("KT-253", "milademetan"),
+        "RS4;11",
+        concs_nM={"KT-253": (0.1, 1.0, 10.0, 100.0, 10000.0)},
+        seed=seed,
+    )
     west.save(out)
     fig = plot_western(west)
     fig.savefig(out / "western_blot.png", dpi=130)
@@ -75,8 +81,9 @@ def demo_report(
             "<p>MDM2, p53 and p21 relative to vehicle after GAPDH normalisation. The inhibitor "
             "frees "
             "p53, which induces MDM2: the MDM2 band rises. The degrader removes MDM2 at low nM; no "
-            "surge follows, and at 10 µM the binary complexes outcompete the ternary one "
-            "(hook).</p>" + summ.to_html(index=False, float_format=lambda v: f"{v:.3g}"),
+            "surge follows, and in the extra 10 µM lane the binary complexes outcompete the "
+            "ternary one (hook effect): less MDM2 is lost than at 100 nM.</p>"
+            + summ.to_html(index=False, float_format=lambda v: f"{v:.3g}"),
         )
     )
 
