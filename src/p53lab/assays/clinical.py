@@ -24,7 +24,7 @@ from scipy import stats
 
 from ..errors import ParameterError, param_error
 from ._base import OK, FitResult
-from .qpcr import numeric_column, require_columns
+from ._tables import numeric_column, require_columns
 
 __all__ = [
     "KaplanMeier",

@@ -32,7 +32,7 @@ from scipy.optimize import least_squares
 
 from ..errors import FileFormatError, ParameterError, param_error
 from ._base import FAILED, NOT_ESTIMABLE, OK, FitResult
-from .qpcr import numeric_column, read_csv, require_columns
+from ._tables import numeric_column, read_csv, require_columns
 
 __all__ = [
     "ElisaResult",

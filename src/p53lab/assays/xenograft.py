@@ -28,7 +28,7 @@ from scipy import stats
 
 from ..errors import FileFormatError, ParameterError
 from ._base import NOT_ESTIMABLE, OK, FitResult
-from .qpcr import numeric_column, read_csv, require_columns
+from ._tables import numeric_column, read_csv, require_columns
 
 __all__ = ["TgiResult", "caliper_volume", "fit", "plot", "read_tumour_table"]
 

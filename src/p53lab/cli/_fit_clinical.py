@@ -43,7 +43,7 @@ def register_fit(fs) -> None:
 
 def _survival(args) -> int:
     from ..assays import clinical
-    from ..assays.qpcr import read_csv
+    from ..assays._tables import read_csv
     from ._fit import print_json
 
     table = read_csv(args.file)

@@ -29,7 +29,7 @@ def _dose_response(args) -> int:
     import pandas as pd
 
     from ..assays import dose_response as dr
-    from ..assays.qpcr import numeric_column, read_csv, require_columns
+    from ..assays._tables import numeric_column, read_csv, require_columns
     from ._fit import print_json
 
     src = str(args.file)
