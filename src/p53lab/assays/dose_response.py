@@ -658,7 +658,11 @@ def fit_arrays(
         xi, yi = x[i], y[i]
         keep = np.isfinite(yi) | np.isfinite(xi)
         if (~np.isfinite(xi[np.isfinite(yi)])).any() or (xi[keep] < 0).any():
-            status[i], messages[i] = FAILED, "doses must be finite and >= 0"
+            bad = xi[np.isfinite(yi)]
+            bad = bad[~np.isfinite(bad) | (bad < 0)]
+            bad = bad[0] if bad.size else xi[keep][xi[keep] < 0][0]
+            status[i] = FAILED
+            messages[i] = f"dose {bad:g} in this curve; doses must be finite and >= 0. Fix it."
             continue
         reason = _not_estimable_reason(np.nan_to_num(xi), yi, len(free))
         if reason:
