@@ -224,3 +224,32 @@ def test_noise_free_recovery_and_monotone(b, loge, c, span):
     r = dr.fit(x, y, "ll4")
     for k in "bcde":
         assert r.parameters[k] == pytest.approx(p[k], rel=1e-4, abs=1e-6 * span)
+
+
+def test_fit_batch_arrays_and_statuses():
+    rng = np.random.default_rng(3)
+    x = np.repeat(np.geomspace(0.01, 100, 8), 3)
+    n = 50
+    e = np.exp(rng.uniform(np.log(0.1), np.log(10), n))
+    y = 5 + 90 / (1 + np.exp(1.5 * np.log(x / e[:, None]))) + rng.normal(0, 2, (n, x.size))
+    xs = np.tile(x, (n, 1))
+    y[3, :] = np.nan  # all missing
+    y[4, 5] = np.nan  # one missing point: still fitted, on the remaining 23
+    xs[7, 2] = -1.0  # a negative dose: this curve fails alone
+    batch = dr.fit_batch(xs, y, "ll4")
+    assert len(batch) == n and batch.free == ("b", "c", "d", "e")
+    assert batch.status[3] == "not_estimable" and batch.status[7] == "failed"
+    assert "dose -1" in batch.messages[7]
+    assert batch.status[4] == "ok" and batch.df[4] == 23 - 4
+    ok = batch.status == "ok"
+    assert ok.sum() >= n - 3
+    np.testing.assert_allclose(batch.parameters[ok, 3], e[ok], rtol=0.25)
+    frame = batch.to_frame()
+    assert {"b", "se_b", "ED50", "ED50_lower", "ED50_upper", "status"} <= set(frame.columns)
+    # the arrays and the per-curve objects say the same
+    single = dr.fit(xs[4][np.isfinite(y[4])], y[4][np.isfinite(y[4])], "ll4")
+    assert batch.parameters[4, 3] == pytest.approx(single.parameters["e"], rel=1e-5)
+    assert batch.se[4, 3] == pytest.approx(single.se["e"], rel=1e-3)
+    assert batch.ed_upper[4, 1] == pytest.approx(single.ed["50"]["upper"], rel=1e-3)
+    with pytest.raises(ValueError, match="log-logistic"):
+        dr.fit_batch(xs, y, "bell")

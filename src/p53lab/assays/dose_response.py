@@ -39,6 +39,7 @@ from scipy import optimize, stats
 
 from ..errors import ParameterError, param_error
 from ._base import FAILED, NOT_ESTIMABLE, OK, FitResult
+from ._dr_batch import fit_ll_fast
 from ._dr_models import LL2, LL3, LL4, LL5, MODELS, Bell, DoseResponseModel, get_model
 
 __all__ = [
@@ -47,16 +48,22 @@ __all__ = [
     "LL4",
     "LL5",
     "MODELS",
+    "BatchFit",
     "Bell",
     "DoseResponseResult",
     "fit",
     "fit_arrays",
+    "fit_batch",
     "fit_many",
     "plot",
 ]
 
 OWNER = "fit_dose_response"
 DEFAULT_ED = (10, 50, 90)
+SINGULAR_MESSAGE = (
+    "the fit is not identifiable from these data (singular Hessian at the optimum); the "
+    "estimates are shown without standard errors"
+)
 
 
 # ---- result ---------------------------------------------------------------------------------
@@ -494,10 +501,7 @@ def _results(m, free, fixed, pn, rss, inf, levels, level, xs, ys, groups, status
                 }
             if st == OK and not inf["good"][i]:
                 st = NOT_ESTIMABLE
-                msg = (
-                    "the fit is not identifiable from these data (singular Hessian at the "
-                    "optimum); the estimates are shown without standard errors"
-                )
+                msg = SINGULAR_MESSAGE
         df = int(inf["df"][i]) if inf is not None and st != FAILED else 0
         out.append(
             DoseResponseResult(
@@ -628,6 +632,229 @@ def fit(
     )[0]
 
 
+@dataclasses.dataclass(frozen=True)
+class BatchFit:
+    """Many curves fitted at once, as arrays (row i is curve i): the form for screens.
+
+    ``parameters``/``se``: (n, k) in the order of ``free``; ``cov``: (n, k, k); ``ed``,
+    ``ed_se``, ``ed_lower``, ``ed_upper``: (n, L) for ``levels``; ``status``: (n,) strings
+    ("ok", "not_estimable", "failed") and ``messages`` the reasons. :meth:`to_frame` gives a
+    tidy table, :meth:`results` one :class:`DoseResponseResult` per curve.
+    """
+
+    model: str
+    free: tuple
+    fixed: dict
+    levels: tuple
+    level: float
+    parameters: np.ndarray
+    se: np.ndarray
+    cov: np.ndarray
+    ed: np.ndarray
+    ed_se: np.ndarray
+    ed_lower: np.ndarray
+    ed_upper: np.ndarray
+    rss: np.ndarray
+    df: np.ndarray
+    sigma: np.ndarray
+    good: np.ndarray
+    status: np.ndarray
+    messages: tuple
+    dose: np.ndarray
+    response: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.status.shape[0])
+
+    def to_frame(self, groups: Sequence | None = None) -> pd.DataFrame:
+        """One row per curve: group, status, message, each parameter and its SE, each ED
+        level with SE and CI bounds."""
+        n = len(self)
+        out = {"group": list(groups) if groups is not None else list(range(n))}
+        out["status"] = self.status
+        out["message"] = list(self.messages)
+        for j, k in enumerate(self.free):
+            out[k] = self.parameters[:, j]
+            out[f"se_{k}"] = self.se[:, j]
+        for k, v in self.fixed.items():
+            out[k] = np.full(n, v)
+        for j, lv in enumerate(self.levels):
+            tag = f"ED{lv:g}"
+            out[tag] = self.ed[:, j]
+            out[f"{tag}_se"] = self.ed_se[:, j]
+            out[f"{tag}_lower"] = self.ed_lower[:, j]
+            out[f"{tag}_upper"] = self.ed_upper[:, j]
+        out["rss"], out["df"], out["sigma"] = self.rss, self.df, self.sigma
+        return pd.DataFrame(out)
+
+    def results(self, groups: Sequence | None = None) -> list[DoseResponseResult]:
+        n = len(self)
+        groups = [str(g) for g in groups] if groups is not None else [str(i) for i in range(n)]
+        inf = {
+            "cov": self.cov,
+            "se": self.se,
+            "good": self.good,
+            "df": self.df,
+            "sigma": self.sigma,
+            "ed": self.ed,
+            "ed_se": self.ed_se,
+            "ed_lo": self.ed_lower,
+            "ed_hi": self.ed_upper,
+        }
+        return _results(
+            _model(self.model),
+            list(self.free),
+            self.fixed,
+            self.parameters,
+            self.rss,
+            inf,
+            self.levels,
+            self.level,
+            list(self.dose),
+            list(self.response),
+            groups,
+            list(self.status),
+            list(self.messages),
+        )
+
+
+def _screen_rows(x, y, k):
+    """Per-row status and message before fitting (bad doses: failed; data that cannot fix the
+    curve: not_estimable). Vectorised; messages are built only for the flagged rows."""
+    n = x.shape[0]
+    status = np.full(n, OK, dtype=object)
+    messages = [""] * n
+    fy = np.isfinite(y)
+    fx = np.isfinite(x)
+    bad = ((~fx) & fy).any(1) | (np.where(fx, x, 0.0) < 0).any(1)
+    for i in np.nonzero(bad)[0]:
+        xi, yi = x[i], y[i]
+        cand = xi[np.isfinite(yi)]
+        cand = cand[~np.isfinite(cand) | (cand < 0)]
+        if not cand.size:
+            cand = xi[np.isfinite(xi) & (xi < 0)]
+        status[i] = FAILED
+        messages[i] = f"dose {cand[0]:g} in this curve; doses must be finite and >= 0. Fix it."
+    nfin = fy.sum(1)
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        flat = np.nanmax(np.where(fy, y, np.nan), 1) == np.nanmin(np.where(fy, y, np.nan), 1)
+    if n > 1 and np.array_equal(x, np.broadcast_to(x[:1], x.shape)) and fx[0].all():
+        u, inv = np.unique(x[0], return_inverse=True)
+        g = np.zeros((x.shape[1], u.size))
+        g[np.arange(x.shape[1]), inv] = 1.0
+        has = (fy.astype(float) @ g) > 0
+        distinct = has.sum(1)
+        npos = has[:, u > 0].sum(1)
+        suspect = (nfin == 0) | (distinct < 2) | (npos < 1) | (distinct < k) | (nfin <= k) | flat
+    else:
+        suspect = np.ones(n, dtype=bool)
+    for i in np.nonzero(suspect & ~bad)[0]:
+        reason = _not_estimable_reason(np.nan_to_num(x[i]), y[i], k)
+        if reason:
+            status[i], messages[i] = NOT_ESTIMABLE, reason
+    return status, messages
+
+
+def fit_batch(
+    dose,
+    response,
+    model="ll4",
+    *,
+    fixed=None,
+    ed_levels=DEFAULT_ED,
+    level=0.95,
+    max_iter: int = 200,
+) -> BatchFit:
+    """Fit many log-logistic curves at once; ``dose`` and ``response`` of shape (n, m) (pad
+    shorter curves with NaN responses). Returns arrays (:class:`BatchFit`), never raising for
+    one bad curve: it carries its status.
+
+    LL.2–LL.4 use variable projection with replicates aggregated
+    (:mod:`p53lab.assays._dr_batch`); LL.5 a vectorised Levenberg–Marquardt on all parameters.
+    For the bell model use :func:`fit_arrays` (it fits those curves one by one).
+    """
+    m = _model(model)
+    if isinstance(m, Bell):
+        raise param_error("fit_batch", "model", "a log-logistic model (use fit_arrays)", model)
+    fx = _fixed(m, fixed)
+    levels, level = _levels(ed_levels, level)
+    x = np.atleast_2d(np.asarray(dose, dtype=float))
+    y = np.atleast_2d(np.asarray(response, dtype=float))
+    if x.shape != y.shape:
+        raise param_error(OWNER, "response", f"of the shape of 'dose' {x.shape}", y.shape)
+    n = x.shape[0]
+    free = [k for k in m.params if k not in fx]
+    k = len(free)
+    status, messages = _screen_rows(x, y, k)
+    todo = status == OK
+    pn = np.full((n, k), np.nan)
+    rss = np.full(n, np.nan)
+    nlv = len(levels)
+    inf = {
+        "cov": np.full((n, k, k), np.nan),
+        "se": np.full((n, k), np.nan),
+        "good": np.zeros(n, dtype=bool),
+        "df": np.zeros(n),
+        "sigma": np.full(n, np.nan),
+        "ed": np.full((n, nlv), np.nan),
+        "ed_se": np.full((n, nlv), np.nan),
+        "ed_lo": np.full((n, nlv), np.nan),
+        "ed_hi": np.full((n, nlv), np.nan),
+    }
+    if todo.any():
+        xs = np.nan_to_num(x[todo])
+        ys = y[todo]
+        w = np.isfinite(ys)
+        if fx.get("f") == 1.0 and "e" in free and "b" in free:
+            # LL.2-LL.4: variable projection on (b, log e), replicates aggregated
+            _, pt, r, sub, converged = fit_ll_fast(xs, ys, fx, levels, level, max_iter=max_iter)
+            active = ~converged
+        else:
+            ys = np.where(w, ys, 0.0)
+            lo, hi = _bounds(m, free, np.where(w, xs, np.nan))
+            lo = np.where(np.isfinite(lo), lo, -np.inf)
+            hi = np.where(np.isfinite(hi), hi, np.inf)
+            th0 = _grid(m, free, fx, xs, ys, w, 1)[:, 0]
+            th, r, _, active = _lm(m, free, fx, th0, xs, ys, w, lo, hi, max_iter=max_iter)
+            th = _canonical(m, free, th)
+            pt = np.where(np.isin(free, list(m.log_params))[None, :], np.exp(th), th)
+            sub = _inference(m, free, fx, pt, xs, ys, w, r, levels, level)
+        pn[todo], rss[todo] = pt, r
+        for key, v in sub.items():
+            inf[key][todo] = v
+        idx = np.nonzero(todo)[0]
+        for j in np.nonzero(active)[0]:
+            messages[idx[j]] = f"no convergence within {max_iter} iterations"
+            status[idx[j]] = FAILED
+        for i in idx[~inf["good"][idx].astype(bool)]:
+            if status[i] == OK:
+                status[i] = NOT_ESTIMABLE
+                messages[i] = SINGULAR_MESSAGE
+    return BatchFit(
+        model=m.name,
+        free=tuple(free),
+        fixed=dict(fx),
+        levels=levels,
+        level=level,
+        parameters=pn,
+        se=inf["se"],
+        cov=inf["cov"],
+        ed=inf["ed"],
+        ed_se=inf["ed_se"],
+        ed_lower=inf["ed_lo"],
+        ed_upper=inf["ed_hi"],
+        rss=rss,
+        df=np.nan_to_num(inf["df"]),
+        sigma=inf["sigma"],
+        good=inf["good"].astype(bool),
+        status=status,
+        messages=tuple(messages),
+        dose=x,
+        response=y,
+    )
+
+
 def fit_arrays(
     dose,
     response,
@@ -637,14 +864,17 @@ def fit_arrays(
     ed_levels=DEFAULT_ED,
     level=0.95,
     groups=None,
-    max_iter: int = 300,
+    max_iter: int = 200,
 ) -> list[DoseResponseResult]:
-    """Batched fit of many curves at once: ``dose`` and ``response`` of shape (n, m) (pad
-    shorter curves with NaN responses). Vectorised Levenberg–Marquardt across curves, grid
-    starts, per-curve damping, convergence and status; a bad curve never stops the batch.
-    The bell model falls back to :func:`fit` per curve."""
+    """Batched fit of many curves, one :class:`DoseResponseResult` each (see
+    :func:`fit_batch`, which returns plain arrays and is the faster choice for screens). The
+    bell model is fitted curve by curve with :func:`fit`."""
     m = _model(model)
-    fx = _fixed(m, fixed)
+    if not isinstance(m, Bell):
+        batch = fit_batch(
+            dose, response, m, fixed=fixed, ed_levels=ed_levels, level=level, max_iter=max_iter
+        )
+        return batch.results(groups)
     levels, level = _levels(ed_levels, level)
     x = np.atleast_2d(np.asarray(dose, dtype=float))
     y = np.atleast_2d(np.asarray(response, dtype=float))
@@ -652,62 +882,17 @@ def fit_arrays(
         raise param_error(OWNER, "response", f"of the shape of 'dose' {x.shape}", y.shape)
     n = x.shape[0]
     groups = [str(g) for g in groups] if groups is not None else [str(i) for i in range(n)]
-    free = [k for k in m.params if k not in fx]
-    status, messages = [OK] * n, [""] * n
+    free = [k for k in m.params if k not in _fixed(m, fixed)]
+    status, messages = _screen_rows(x, y, len(free))
+    out = []
     for i in range(n):
-        xi, yi = x[i], y[i]
-        keep = np.isfinite(yi) | np.isfinite(xi)
-        if (~np.isfinite(xi[np.isfinite(yi)])).any() or (xi[keep] < 0).any():
-            bad = xi[np.isfinite(yi)]
-            bad = bad[~np.isfinite(bad) | (bad < 0)]
-            bad = bad[0] if bad.size else xi[keep][xi[keep] < 0][0]
-            status[i] = FAILED
-            messages[i] = f"dose {bad:g} in this curve; doses must be finite and >= 0. Fix it."
-            continue
-        reason = _not_estimable_reason(np.nan_to_num(xi), yi, len(free))
-        if reason:
-            status[i], messages[i] = NOT_ESTIMABLE, reason
-    if isinstance(m, Bell):
-        out = []
-        for i in range(n):
-            if status[i] != OK:
-                out.append(_empty(m, groups[i], x[i], y[i], status[i], messages[i], level))
-            else:
-                out.append(
-                    fit(x[i], y[i], m, fixed=fixed, ed_levels=levels, level=level, group=groups[i])
-                )
-        return out
-    todo = np.array([s == OK for s in status])
-    pn = np.full((n, len(free)), np.nan)
-    rss = np.full(n, np.nan)
-    inf = None
-    if todo.any():
-        xs = np.nan_to_num(x[todo])
-        ys = y[todo]
-        w = np.isfinite(ys)
-        ys = np.where(w, ys, 0.0)
-        lo, hi = _bounds(m, free, np.where(w, xs, np.nan))
-        lo, hi = np.where(np.isfinite(lo), lo, -np.inf), np.where(np.isfinite(hi), hi, np.inf)
-        th0 = _grid(m, free, fx, xs, ys, w, 1)[:, 0]
-        th, r, _, active = _lm(m, free, fx, th0, xs, ys, w, lo, hi, max_iter=max_iter)
-        th = _canonical(m, free, th)
-        pt = np.where(np.isin(free, list(m.log_params))[None, :], np.exp(th), th)
-        sub = _inference(m, free, fx, pt, xs, ys, w, r, levels, level)
-        pn[todo], rss[todo] = pt, r
-        inf = {k: np.full((n, *v.shape[1:]), np.nan, dtype=float) for k, v in sub.items()}
-        for k, v in sub.items():
-            inf[k][todo] = v
-        inf["good"] = inf["good"] == 1
-        idx = np.nonzero(todo)[0]
-        for j in np.nonzero(active)[0]:
-            messages[idx[j]] = f"no convergence within {max_iter} iterations"
-            status[idx[j]] = FAILED
-    if inf is None:
-        inf = {"df": np.zeros(n), "good": np.zeros(n, bool), "sigma": np.full(n, np.nan)}
-    inf["df"] = np.nan_to_num(inf["df"])
-    return _results(
-        m, free, fx, pn, rss, inf, levels, level, list(x), list(y), groups, status, messages
-    )
+        if status[i] != OK:
+            out.append(_empty(m, groups[i], x[i], y[i], status[i], messages[i], level))
+        else:
+            out.append(
+                fit(x[i], y[i], m, fixed=fixed, ed_levels=levels, level=level, group=groups[i])
+            )
+    return out
 
 
 def fit_many(

@@ -1,0 +1,412 @@
+"""Fast batched least squares for the log-logistic curves with f = 1 (LL.2, LL.3, LL.4).
+
+Written by hand because no maintained library fits thousands of small nonlinear curves at
+once: ``scipy.optimize.curve_fit``/``least_squares`` take one curve per call, and the Python
+overhead of those calls, not the arithmetic, is what limits a plate-scale screen.
+
+Three exact reductions make the batch cheap, each without changing the optimum:
+
+* **Replicates as sufficient statistics.** When every curve has the same dose vector (the
+  plate-screen case), the residual sum of squares is
+  Σ_points (y − f)² = Σ_doses n_j·(ȳ_j − f_j)² + Σ_points (y − ȳ_j)², so the fit runs on
+  the per-dose means with weights n_j, and the pure-error term is added back for σ².
+* **Variable projection** (Golub & Pereyra 1973, SIAM J Numer Anal 10:413; Kaufman 1975,
+  BIT 15:49). f = c + (d − c)·s(x; b, e) is linear in c and d, so they are solved in closed
+  form (weighted 2 × 2 least squares) for every trial (b, log e), and Levenberg–Marquardt
+  runs on the two nonlinear parameters with Kaufman's projected Jacobian.
+* **Closed-form 2 × 2 algebra.** Normal equations, damping and solves are written out per
+  curve as array expressions, so one iteration is a few dozen NumPy operations on (doses ×
+  curves) arrays whatever the number of curves; doses run along the first axis so that every
+  per-curve sum is a handful of contiguous vector additions.
+
+Starts come from a grid on (b, log e) within the tested dose range; with c and d both free,
+LL.4 is symmetric under (b, c, d) → (−b, d, c), so only b > 0 is gridded. Inference follows
+drc exactly (observed Hessian of the RSS, here in closed form from the analytic first and
+second derivatives of f; delta-method ED intervals with t quantiles), as in
+:mod:`p53lab.assays.dose_response`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import stats
+from scipy.special import expit
+
+from ._dr_models import B_MAX, LOG_E_PAD
+
+__all__ = ["fit_ll_fast"]
+
+REL_TOL = 1e-10  # stop when an accepted step lowers the RSS by less than this fraction
+STEP_TOL = 1e-8  # ... or moves (b, log e) by less than this (relative for b)
+GRID_E = 3  # grid points on log e per slope, spanning the tested doses
+STALL_EVERY, STALL_TOL = 8, 1e-7  # ... or gains less than STALL_TOL of the RSS in 8 steps
+
+
+def _aggregate(x: np.ndarray, y: np.ndarray):
+    """Transposed (doses × curves) log doses, positive-dose mask, weights, means and the
+    pure-error SS per curve: on unique doses when all curves share their doses, otherwise on
+    the points themselves with 0/1 weights."""
+    finite = np.isfinite(y)
+    if x.shape[0] > 1 and np.array_equal(x, np.broadcast_to(x[:1], x.shape)):
+        u, inv = np.unique(x[0], return_inverse=True)
+        g = np.zeros((u.size, x.shape[1]))
+        g[inv, np.arange(x.shape[1])] = 1.0
+        w = g @ finite.T.astype(float)
+        s = g @ np.where(finite, y, 0.0).T
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ybar = np.where(w > 0, s / w, 0.0)
+        dev = np.where(finite.T, y.T - ybar[inv], 0.0)
+        pe = np.einsum("mn,mn->n", dev, dev)
+        xu = u[:, None]
+    else:
+        w = finite.T.astype(float)
+        ybar = np.where(finite, y, 0.0).T
+        pe = np.zeros(x.shape[0])
+        xu = x.T
+    pos = xu > 0
+    with np.errstate(divide="ignore"):
+        lx = np.where(pos, np.log(np.where(pos, xu, 1.0)), 0.0)
+    return lx, pos, np.ascontiguousarray(w), np.ascontiguousarray(ybar), pe
+
+
+class _Problem:
+    """Weighted data of a batch of curves (doses × curves) and the model's linear part."""
+
+    def __init__(self, lx, pos, w, y, c_fixed, d_fixed):
+        self.lx, self.pos, self.w, self.y = lx, pos, w, y
+        self.all_pos = bool(pos.all())
+        # Equal weights everywhere (shared doses, no missing values): sums need no products.
+        self.w0 = float(w.flat[0]) if w.size and np.all(w == w.flat[0]) else None
+        self.c0, self.d0 = c_fixed, d_fixed  # None when free
+        self.sw = w.sum(0)
+        self.wy = w * y
+        self.sy = self.wy.sum(0)
+
+    def take(self, idx):
+        p = _Problem.__new__(_Problem)
+        p.lx = self.lx if self.lx.shape[1] == 1 else self.lx[:, idx]
+        p.pos = self.pos if self.pos.shape[1] == 1 else self.pos[:, idx]
+        p.all_pos, p.w0, p.c0, p.d0 = self.all_pos, self.w0, self.c0, self.d0
+        p.w, p.y, p.sw = self.w[:, idx], self.y[:, idx], self.sw[idx]
+        p.wy, p.sy = self.wy[:, idx], self.sy[idx]
+        return p
+
+    def wsum(self, a):
+        """Σ_doses w·a per curve."""
+        if self.w0 is not None:
+            return self.w0 * a.sum(0)
+        return np.einsum("mn,mn->n", self.w, a)
+
+    def curve(self, b, le):
+        """s = 1/(1 + exp(b·(log x − log e))); at x = 0 its limit (1 for b > 0)."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            t = b * (self.lx - le)
+        s = expit(-t)
+        if self.all_pos:
+            return s
+        return np.where(self.pos, s, np.where(b > 0, 1.0, np.where(b < 0, 0.0, 0.5)))
+
+    def linear(self, s):
+        """Weighted least-squares c and d for fixed s (closed form); the fixed ones as given."""
+        n = s.shape[1]
+        if self.c0 is None and self.d0 is None:
+            ss, sss = self.wsum(s), self.wsum(s * s)
+            ssy = np.einsum("mn,mn->n", self.wy, s)
+            det = self.sw * sss - ss * ss
+            ok = np.abs(det) > 1e-12 * (self.sw * sss + 1e-300)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                k = np.where(ok, (self.sw * ssy - ss * self.sy) / np.where(ok, det, 1.0), 0.0)
+                c = (self.sy - k * ss) / self.sw
+            return c, c + k
+        if self.c0 is not None and self.d0 is None:
+            c = np.full(n, self.c0)
+            num = np.einsum("mn,mn->n", self.wy, s) - self.c0 * self.wsum(s)
+            k = num / np.maximum(self.wsum(s * s), 1e-300)
+            return c, c + k
+        if self.d0 is not None and self.c0 is None:
+            d = np.full(n, self.d0)
+            u = 1.0 - s
+            num = np.einsum("mn,mn->n", self.wy, u) - self.d0 * self.wsum(s * u)
+            c = num / np.maximum(self.wsum(u * u), 1e-300)
+            return c, d
+        return np.full(n, self.c0), np.full(n, self.d0)
+
+    def evaluate(self, b, le):
+        s = self.curve(b, le)
+        c, d = self.linear(s)
+        r = self.y - c - (d - c) * s
+        rss = self.wsum(r * r)
+        return s, c, d, r, np.where(np.isfinite(rss), rss, np.inf)
+
+    def normal_equations(self, b, le, s, c, d, r):
+        """Kaufman's projected Jacobian in (b, log e): J'WJ (3 entries) and J'Wr (2).
+
+        With P the W-orthogonal projection onto the linear columns A, the projected columns
+        give (PG)'W(PG) = G'WG − (A'WG)'(A'WA)⁻¹(A'WG); and since the residual is already
+        W-orthogonal to A, (PG)'Wr = G'Wr. Only weighted sums are formed."""
+        kds = (c - d) * s * (1.0 - s)  # (d − c)·∂s/∂t
+        dl = self.lx - le
+        if not self.all_pos:
+            dl = np.where(self.pos, dl, 0.0)
+        g1 = kds * dl  # ∂f/∂b
+        g2 = kds * (-b)  # ∂f/∂log e
+        a11, a12, a22 = self.wsum(g1 * g1), self.wsum(g1 * g2), self.wsum(g2 * g2)
+        v1, v2 = self.wsum(g1 * r), self.wsum(g2 * r)
+        if self.c0 is None and self.d0 is None:
+            ss, sss = self.wsum(s), self.wsum(s * s)
+            det = self.sw * sss - ss * ss
+            det = np.where(np.abs(det) > 0, det, 1.0)
+            p1, q1 = self.wsum(g1), self.wsum(s * g1)  # A'WG, columns 1 and s
+            p2, q2 = self.wsum(g2), self.wsum(s * g2)
+
+            def quad(pa, qa, pb, qb):  # (A'Wga)'(A'WA)⁻¹(A'Wgb)
+                return (sss * pa * pb - ss * (pa * qb + qa * pb) + self.sw * qa * qb) / det
+
+            a11 = a11 - quad(p1, q1, p1, q1)
+            a12 = a12 - quad(p1, q1, p2, q2)
+            a22 = a22 - quad(p2, q2, p2, q2)
+        elif self.c0 is None or self.d0 is None:
+            col = s if self.d0 is None else 1.0 - s  # the one free linear column
+            den = np.maximum(self.wsum(col * col), 1e-300)
+            q1, q2 = self.wsum(col * g1), self.wsum(col * g2)
+            a11, a12, a22 = a11 - q1 * q1 / den, a12 - q1 * q2 / den, a22 - q2 * q2 / den
+        return a11, a12, a22, v1, v2
+
+
+def _logit_start(prob: _Problem):
+    """(b, log e) from the linearised curve: with c and d just outside the observed range,
+    log((d − y)/(y − c)) = b·log x − b·log e is a weighted straight line in log x."""
+    w = prob.w * prob.pos
+    has = w > 0
+    lo = np.where(has, prob.y, np.inf).min(0)
+    hi = np.where(has, prob.y, -np.inf).max(0)
+    pad = 0.05 * (hi - lo) + 1e-12
+    c = lo - pad if prob.c0 is None else np.full_like(lo, prob.c0)
+    d = hi + pad if prob.d0 is None else np.full_like(hi, prob.d0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z = np.log((d - prob.y) / (prob.y - c))
+    w = np.where(np.isfinite(z), w, 0.0)
+    z = np.where(w > 0, z, 0.0)
+    lx = np.broadcast_to(prob.lx, w.shape)
+    sw = w.sum(0)
+    mx = np.einsum("mn,mn->n", w, lx) / np.maximum(sw, 1e-300)
+    mz = np.einsum("mn,mn->n", w, z) / np.maximum(sw, 1e-300)
+    dx = lx - mx
+    sxx = np.einsum("mn,mn->n", w * dx, dx)
+    b = np.einsum("mn,mn->n", w * dx, z - mz) / np.maximum(sxx, 1e-300)
+    ok = np.isfinite(b) & (np.abs(b) > 1e-3) & (sw > 0)
+    b = np.where(ok, np.clip(b, -B_MAX, B_MAX), 1.0)
+    le = np.where(ok, mx - mz / b, mx)
+    return b, le
+
+
+def _grid(prob: _Problem, lo_le, hi_le, symmetric: bool):
+    """Best start per curve among the linearised fit and a grid on (b, log e)."""
+    n = prob.w.shape[1]
+    span_lo = np.maximum(lo_le, prob.lx_min)
+    span_hi = np.minimum(hi_le, prob.lx_max)
+    b0, le0 = _logit_start(prob)
+    le0 = np.clip(le0, lo_le, hi_le)
+    starts = [(b0, le0)]
+    bs = (1.0, 3.0) if symmetric else (-3.0, -1.0, 1.0, 3.0)
+    for bv in bs:
+        for q in np.linspace(-0.1, 1.1, GRID_E):
+            starts.append((np.full(n, bv), span_lo + q * (span_hi - span_lo)))
+    best_rss = np.full(n, np.inf)
+    best_b, best_le = np.ones(n), 0.5 * (lo_le + hi_le)
+    for b, le in starts:
+        rss = prob.evaluate(b, le)[-1]
+        better = rss < best_rss
+        best_rss = np.where(better, rss, best_rss)
+        best_b = np.where(better, b, best_b)
+        best_le = np.where(better, le, best_le)
+    return best_b, best_le
+
+
+def _lm(prob: _Problem, b, le, lo_le, hi_le, max_iter):
+    n = b.shape[0]
+    s, c, d, r, rss = prob.evaluate(b, le)
+    a11, a12, a22, v1, v2 = prob.normal_equations(b, le, s, c, d, r)
+    lam = np.full(n, 1e-3)
+    active = np.isfinite(rss)
+    scale = np.einsum("mn,mn->n", prob.w * prob.y, prob.y) + 1e-300
+    checkpoint = rss.copy()
+    for it in range(max_iter):
+        if it and it % STALL_EVERY == 0:
+            # Crawling along a ridge (a step-like curve whose slope grows without bound):
+            # stop when STALL_EVERY iterations gained less than STALL_TOL of the RSS.
+            stalled = active & ((checkpoint - rss) <= STALL_TOL * rss)
+            active &= ~stalled
+            checkpoint = rss.copy()
+        idx = np.nonzero(active)[0]
+        if idx.size == 0:
+            break
+        full = idx.size == n
+        sub = prob if full else prob.take(idx)
+        la = lam[idx]
+        m11 = a11[idx] * (1.0 + la) + 1e-300
+        m22 = a22[idx] * (1.0 + la) + 1e-300
+        m12 = a12[idx]
+        det = m11 * m22 - m12 * m12
+        det = np.where(det > 0, det, 1e-300)
+        db = (m22 * v1[idx] - m12 * v2[idx]) / det
+        dle = (m11 * v2[idx] - m12 * v1[idx]) / det
+        bi, lei = b[idx], le[idx]
+        nb = np.clip(bi + db, -B_MAX, B_MAX)
+        nle = np.clip(lei + dle, lo_le[idx], hi_le[idx])
+        ns, nc, nd, nr, nrss = sub.evaluate(nb, nle)
+        old = rss[idx]
+        better = nrss < old
+        nbet = int(better.sum())
+        if nbet:
+            acc = idx[better]
+            b[acc], le[acc], rss[acc] = nb[better], nle[better], nrss[better]
+            if nbet == idx.size:
+                part, ps = sub, (nb, nle, ns, nc, nd, nr)
+            else:
+                part = sub.take(np.nonzero(better)[0])
+                ps = (nb[better], nle[better], ns[:, better], nc[better], nd[better], nr[:, better])
+            eq = part.normal_equations(*ps)
+            a11[acc], a12[acc], a22[acc], v1[acc], v2[acc] = eq
+        lam[idx] = np.where(better, np.maximum(la / 3.0, 1e-12), la * 4.0)
+        rel = (old - nrss) / (old + 1e-300)
+        step = np.maximum(np.abs(nb - bi) / (np.abs(bi) + 1e-6), np.abs(nle - lei))
+        done = (
+            (step < STEP_TOL)  # converged: the step no longer moves (accepted or not)
+            | (better & (rel < REL_TOL))
+            | (lam[idx] > 1e12)
+            | (rss[idx] < 1e-28 * scale[idx])
+        )
+        active[idx[done]] = False
+    return b, le, rss, active
+
+
+def fit_ll_fast(x, y, fixed: dict, levels, level: float, max_iter: int = 200):
+    """Fit LL.2/LL.3/LL.4 (f = 1) to every row of (x, y) (curves × points; NaN responses are
+    missing). Rows must be valid (checked by the caller). Returns (free parameter names,
+    natural estimates (n, k), total RSS (n,), inference dict as
+    :func:`p53lab.assays.dose_response._inference` builds it, converged (n,))."""
+    c0, d0 = fixed.get("c"), fixed.get("d")
+    free = [k for k in ("b", "c", "d", "e") if k not in fixed]
+    lx, pos, w, ybar, pe = _aggregate(x, y)
+    prob = _Problem(lx, pos, w, ybar, c0, d0)
+    posw = pos & (w > 0)
+    big = np.broadcast_to(lx, w.shape)
+    lx_min = np.where(posw, big, np.inf).min(0)
+    lx_max = np.where(posw, big, -np.inf).max(0)
+    lx_min = np.where(np.isfinite(lx_min), lx_min, 0.0)
+    lx_max = np.where(np.isfinite(lx_max), lx_max, 0.0)
+    prob.lx_min, prob.lx_max = lx_min, lx_max
+    lo_le, hi_le = lx_min - LOG_E_PAD, lx_max + LOG_E_PAD
+    symmetric = c0 is None and d0 is None
+    b, le = _grid(prob, lo_le, hi_le, symmetric)
+    b, le, rss_w, active = _lm(prob, b, le, lo_le, hi_le, max_iter)
+    s, c, d, r, rss_w = prob.evaluate(b, le)
+    if symmetric:  # drc's convention: d >= c
+        swap = d < c
+        b = np.where(swap, -b, b)
+        c, d = np.where(swap, d, c), np.where(swap, c, d)
+        s = np.where(swap, 1.0 - s, s)
+    e = np.exp(le)
+    nat = {"b": b, "c": c, "d": d, "e": e}
+    pn = np.stack([nat[k] for k in free], axis=1)
+    rss = rss_w + pe
+    inf = _inference(prob, free, nat, s, r, rss, levels, level)
+    return free, pn, rss, inf, ~active
+
+
+def _spd_inverse(h: np.ndarray, max_cond: float = 1e12):
+    """Inverses of a stack of small symmetric matrices (n, k, k) by Cholesky, written out
+    over the k ≤ 4 indices so that each step is one vector operation across the stack.
+
+    ``good`` is False where a matrix is not positive definite or is ill-conditioned: the
+    condition number is bounded by tr(H)·tr(H⁻¹) (within a factor k² of the exact value),
+    and a bound above ``max_cond`` counts as singular."""
+    n, k, _ = h.shape
+    lo = np.zeros_like(h)
+    good = np.all(np.isfinite(h), axis=(1, 2))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for j in range(k):
+            piv = h[:, j, j] - np.einsum("np,np->n", lo[:, j, :j], lo[:, j, :j])
+            good &= piv > 0
+            ljj = np.sqrt(np.where(good, piv, 1.0))
+            lo[:, j, j] = ljj
+            for i in range(j + 1, k):
+                v = h[:, i, j] - np.einsum("np,np->n", lo[:, i, :j], lo[:, j, :j])
+                lo[:, i, j] = v / ljj
+        # L⁻¹ by forward substitution, then H⁻¹ = L⁻ᵀ L⁻¹
+        li = np.zeros_like(h)
+        for j in range(k):
+            li[:, j, j] = 1.0 / lo[:, j, j]
+            for i in range(j + 1, k):
+                v = np.einsum("np,np->n", lo[:, i, j:i], li[:, j:i, j])
+                li[:, i, j] = -v / lo[:, i, i]
+        inv = np.einsum("nji,njk->nik", li, li)
+        cond = np.einsum("nii->n", h) * np.einsum("nii->n", inv)
+    good &= np.isfinite(cond) & (cond < max_cond)
+    return inv, good
+
+
+def _inference(prob: _Problem, free, nat, s, r, rss, levels, level):
+    """drc's inference in closed form: the observed Hessian of the RSS from the analytic first
+    and second derivatives of f (the swap to d >= c maps the curve onto itself, so the
+    residuals r are unchanged)."""
+    b, c, d, e = (nat[k] for k in ("b", "c", "d", "e"))
+    n = b.shape[0]
+    k = d - c
+    ds = -s * (1.0 - s)
+    dds = s * (1.0 - s) * (1.0 - 2.0 * s)
+    pos = prob.pos
+    dl = np.where(pos, prob.lx - np.log(e), 0.0)
+    be = b / e
+    first = {"b": k * ds * dl, "c": 1.0 - s, "d": s, "e": np.where(pos, -k * ds * be, 0.0)}
+    zero = np.zeros_like(s)
+    second = {
+        ("b", "b"): k * dds * dl * dl,
+        ("b", "e"): np.where(pos, k * (-dds * dl * be - ds / e), 0.0),
+        ("e", "e"): np.where(pos, k * (dds * be * be + ds * b / (e * e)), 0.0),
+        ("b", "c"): -ds * dl,
+        ("b", "d"): ds * dl,
+        ("c", "e"): np.where(pos, ds * be, 0.0),
+        ("d", "e"): np.where(pos, -ds * be, 0.0),
+    }
+    kf = len(free)
+    w = prob.w
+    wr = w * r
+    hess = np.empty((n, kf, kf))
+    for i, pi in enumerate(free):
+        wfi = w * first[pi]
+        for j in range(i, kf):
+            pj = free[j]
+            fij = second.get((pi, pj), second.get((pj, pi), zero))
+            v = 2.0 * ((wfi * first[pj]).sum(0) - (wr * fij).sum(0))
+            hess[:, i, j] = hess[:, j, i] = v
+    nobs = w.sum(0)
+    df = nobs - kf
+    sigma2 = rss / np.maximum(df, 1)
+    hinv, good = _spd_inverse(hess)
+    cov = np.where(good[:, None, None], 2.0 * sigma2[:, None, None] * hinv, np.nan)
+    se = np.sqrt(np.einsum("nii->ni", cov))
+    lv = np.asarray(levels, dtype=float)[None, :]
+    odds = np.log(lv / (100.0 - lv))
+    bb, ee = b[:, None], e[:, None]
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        ed = ee * np.exp(odds / bb)
+        grad = np.zeros((n, lv.shape[1], kf))
+        grad[:, :, free.index("b")] = -ed * odds / (bb * bb)
+        grad[:, :, free.index("e")] = ed / ee
+        ed_se = np.sqrt(np.einsum("nli,nij,nlj->nl", grad, cov, grad))
+    dfi = np.maximum(df, 1)
+    uniq, inv = np.unique(dfi, return_inverse=True)
+    tq = stats.t.ppf(0.5 + level / 2, uniq)[inv][:, None]
+    return {
+        "cov": cov,
+        "se": se,
+        "good": good,
+        "df": df,
+        "sigma": np.sqrt(sigma2),
+        "ed": ed,
+        "ed_se": ed_se,
+        "ed_lo": ed - tq * ed_se,
+        "ed_hi": ed + tq * ed_se,
+    }
