@@ -322,7 +322,7 @@ def _spd_inverse(h: np.ndarray, max_cond: float = 1e12):
     ``good`` is False where a matrix is not positive definite or is ill-conditioned: the
     condition number is bounded by tr(H)·tr(H⁻¹) (within a factor k² of the exact value),
     and a bound above ``max_cond`` counts as singular."""
-    n, k, _ = h.shape
+    k = h.shape[1]
     lo = np.zeros_like(h)
     good = np.all(np.isfinite(h), axis=(1, 2))
     with np.errstate(invalid="ignore", divide="ignore"):
