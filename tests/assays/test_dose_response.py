@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy import stats
 
 from p53lab.assays import dose_response as dr
 from p53lab.errors import ParameterError
@@ -253,3 +254,40 @@ def test_fit_batch_arrays_and_statuses():
     assert batch.ed_upper[4, 1] == pytest.approx(single.ed["50"]["upper"], rel=1e-3)
     with pytest.raises(ValueError, match="log-logistic"):
         dr.fit_batch(xs, y, "bell")
+
+
+def test_profile_ci_equals_wald_when_the_model_is_linear():
+    # b and e fixed: f is linear in c and d, RSS is quadratic, so the profile-t interval is
+    # exactly the t interval est ± t·SE.
+    rng = np.random.default_rng(11)
+    x = np.repeat(np.geomspace(0.01, 100, 8), 2)
+    y = 10 + 80 / (1 + x / 2.0) + rng.normal(0, 3, x.size)
+    r = dr.fit(x, y, "ll4", fixed={"b": 1.0, "e": 2.0})
+    t = stats.t.ppf(0.975, r.df)
+    lo, hi = dr.profile_ci(r, "d")
+    assert lo == pytest.approx(r.parameters["d"] - t * r.se["d"], rel=1e-6)
+    assert hi == pytest.approx(r.parameters["d"] + t * r.se["d"], rel=1e-6)
+
+
+def test_profile_ci_ryegrass(ryegrass):
+    r = dr.fit(ryegrass.conc, ryegrass.rootl, "ll4")
+    lo, hi = dr.profile_ci(r, "e")
+    wald = r.ed["50"]
+    assert lo < r.parameters["e"] < hi
+    # same scale as drc's delta-method CI 2.67053-3.44538, but following the likelihood
+    assert lo == pytest.approx(wald["lower"], rel=0.1) and hi == pytest.approx(
+        wald["upper"], rel=0.1
+    )
+    with pytest.raises(ValueError, match="free"):
+        dr.profile_ci(r, "f")
+
+
+def test_fixed_upper_limit_starts_from_the_unit_shape(ryegrass):
+    # Regression: with d fixed the start grid used d as the scale of the shape and fell into a
+    # flipped curve (RSS 248 instead of 5.4). Fixing d at its estimate must give the same fit.
+    r = dr.fit(ryegrass.conc, ryegrass.rootl, "ll4")
+    rd = dr.fit(ryegrass.conc, ryegrass.rootl, "ll4", fixed={"d": r.parameters["d"]})
+    assert rd.ok and rd.rss == pytest.approx(r.rss, rel=1e-8)
+    assert rd.parameters["e"] == pytest.approx(r.parameters["e"], rel=1e-6)
+    lo, hi = dr.profile_ci(r, "d")
+    assert lo < r.parameters["d"] < hi

@@ -75,3 +75,12 @@ def test_bad_input(tmp_path, capsys, content, cols, words):
     assert rc == 2 and "Traceback" not in err
     for w in words:
         assert w in err
+
+
+def test_profile_flag(ryegrass_csv, capsys):
+    argv = ["fit", "dose-response", str(ryegrass_csv), "--dose-col", "conc"]
+    rc, out, err = _run(capsys, [*argv, "--response-col", "rootl", "--profile", "--json"])
+    assert rc == 0, err
+    prof = json.loads(out)["profile"]
+    assert set(prof) == {"b", "c", "d", "e"}
+    assert prof["e"]["lower"] < 3.058 < prof["e"]["upper"]

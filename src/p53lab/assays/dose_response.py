@@ -56,6 +56,7 @@ __all__ = [
     "fit_batch",
     "fit_many",
     "plot",
+    "profile_ci",
 ]
 
 OWNER = "fit_dose_response"
@@ -249,7 +250,9 @@ def _grid(m, free, fixed, x, y, w, keep):
     for pt in pts:
         p = {}
         for k in m.params:
-            if k in fixed:
+            if k in ("c", "d"):  # the unit shape s (c = 0, d = 1); fixed c/d enter below
+                p[k] = np.zeros((n, 1)) if k == "c" else np.ones((n, 1))
+            elif k in fixed:
                 p[k] = np.full((n, 1), fixed[k])
             elif k in ("e", "h"):
                 p[k] = np.exp(lo + pt[k] * (hi - lo))
@@ -263,8 +266,8 @@ def _grid(m, free, fixed, x, y, w, keep):
         u = np.where(w, 1.0 - s, 0.0)
         yy = np.where(w, y, 0.0)
         fc, fd = "c" not in fixed, "d" not in fixed
-        c = p["c"][:, 0].copy()
-        d = p["d"][:, 0].copy()
+        c = np.full(n, fixed.get("c", 0.0))
+        d = np.full(n, fixed.get("d", 1.0))
         if fc and fd:
             a11, a12, a22 = (u * u).sum(1), (u * s).sum(1), (s * s).sum(1)
             b1, b2 = (u * yy).sum(1), (s * yy).sum(1)
@@ -630,6 +633,79 @@ def fit(
     return _results(
         m, free, fx, pn, np.array([best_rss]), inf, levels, level, [x], [y], [group], [OK], [msg]
     )[0]
+
+
+def profile_ci(
+    result: DoseResponseResult, parameter: str, level: float | None = None
+) -> tuple[float, float]:
+    """Profile-likelihood confidence interval of one parameter of a fitted curve.
+
+    The profile-t interval of Bates & Watts (1988, *Nonlinear Regression Analysis and Its
+    Applications*, ch. 6): the values v for which the curve refitted with the parameter fixed at
+    v has RSS(v) − RSS_min ≤ t²(df) · RSS_min/df. Unlike the delta method it follows the shape of
+    the likelihood, so it is asymmetric where the curve is (e, the ED50 of LL.4, on its log
+    scale). A side whose profile never reaches the threshold inside the parameter's bounds is
+    open (±inf); a side where refits do not give a monotone profile is NaN. Each bound costs a
+    few dozen refits.
+    """
+    if parameter not in result.free:
+        raise param_error(
+            "profile_ci", "parameter", f"one of the free ones {result.free}", parameter
+        )
+    if not result.ok or result.df < 1 or not math.isfinite(result.rss):
+        raise param_error("profile_ci", "result", "a fitted curve with status ok", result.status)
+    level = result.level if level is None else float(level)
+    if not 0 < level < 1:
+        raise param_error("profile_ci", "level", "between 0 and 1", level)
+    m = _model(result.model)
+    fixed = {k: v for k, v in result.parameters.items() if k not in result.free}
+    x = np.asarray(result.dose, dtype=float)
+    y = np.asarray(result.response, dtype=float)
+    est = float(result.parameters[parameter])
+    logscale = parameter in m.log_params
+    tq = float(stats.t.ppf(0.5 + level / 2, result.df))
+    limit = tq * tq * result.rss / result.df
+
+    def excess(u):  # RSS above the minimum, beyond the threshold, at parameter = u (scaled)
+        v = math.exp(u) if logscale else u
+        r = fit(x, y, m, fixed={**fixed, parameter: v}, ed_levels=(50,))
+        rss = r.rss if math.isfinite(r.rss) else math.inf
+        return rss - result.rss - limit
+
+    u0 = math.log(est) if logscale else est
+    se = float(result.se.get(parameter, math.nan))
+    step = se / est if logscale and math.isfinite(se) and est > 0 else se
+    if not math.isfinite(step) or step <= 0:
+        step = 0.1 if logscale else 0.1 * (abs(est) + 1.0)
+    lo_b, hi_b = m.bounds(parameter, x)
+    bounds = []
+    for sign in (-1.0, 1.0):
+        inner, outer = u0, u0 + sign * step
+        found = False
+        for _ in range(40):
+            if not (lo_b <= outer <= hi_b):
+                outer = min(max(outer, lo_b), hi_b)
+                found = excess(outer) > 0
+                break
+            if excess(outer) > 0:
+                found = True
+                break
+            inner, outer = outer, outer + sign * step
+            step *= 1.6
+        if not found:
+            bounds.append(sign * math.inf)
+            continue
+        # the refit at the estimate is the fit itself
+        f_in = -limit if inner == u0 else excess(inner)
+        if f_in > 0:  # a refit found a worse local optimum: the profile is not usable here
+            bounds.append(math.nan)
+            continue
+        root = optimize.brentq(excess, min(inner, outer), max(inner, outer), xtol=1e-10)
+        bounds.append(math.exp(root) if logscale else root)
+    lower, upper = bounds
+    if logscale and lower == -math.inf:
+        lower = 0.0
+    return float(lower), float(upper)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -20,6 +20,11 @@ def register_fit(fs) -> None:
     g.add_argument("--response-col", required=True)
     g.add_argument("--group-col", default=None)
     g.add_argument("--model", default="ll4", choices=MODEL_CHOICES)
+    g.add_argument(
+        "--profile",
+        action="store_true",
+        help="add profile-likelihood CIs of every free parameter (slower: refits per bound)",
+    )
     g.add_argument("--json", action="store_true")
     g.set_defaults(func=_dose_response)
 
@@ -52,6 +57,14 @@ def _dose_response(args) -> int:
     results = dr.fit_many(
         table, "dose", "response", "group" if args.group_col else None, model=args.model
     )
+    profiles = {}
+    if args.profile:
+        for r in results:
+            if r.ok and r.df >= 1:
+                profiles[r.group] = {
+                    k: dict(zip(("lower", "upper"), dr.profile_ci(r, k), strict=True))
+                    for k in r.free
+                }
     rows = [
         {
             "group": r.group,
@@ -64,6 +77,7 @@ def _dose_response(args) -> int:
             "metrics": r.metrics,
             "sigma": r.sigma,
             "df": r.df,
+            **({"profile": profiles.get(r.group, {})} if args.profile else {}),
         }
         for r in results
     ]
