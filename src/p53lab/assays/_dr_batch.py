@@ -4,7 +4,7 @@ Written by hand because no maintained library fits thousands of small nonlinear 
 once: ``scipy.optimize.curve_fit``/``least_squares`` take one curve per call, and the Python
 overhead of those calls, not the arithmetic, is what limits a plate-scale screen.
 
-Three exact reductions make the batch cheap, each without changing the optimum:
+Four devices make the batch cheap, none of them changing the optimum:
 
 * **Replicates as sufficient statistics.** When every curve has the same dose vector (the
   plate-screen case), the residual sum of squares is
@@ -14,10 +14,19 @@ Three exact reductions make the batch cheap, each without changing the optimum:
   BIT 15:49). f = c + (d − c)·s(x; b, e) is linear in c and d, so they are solved in closed
   form (weighted 2 × 2 least squares) for every trial (b, log e), and Levenberg–Marquardt
   runs on the two nonlinear parameters with Kaufman's projected Jacobian.
+* **Newton steps near the optimum.** Gauss–Newton converges only linearly when the
+  residuals are not small (noisy curves), so once an accepted step has lowered the RSS by
+  less than 10 % a curve switches to (lightly damped) Newton steps on the exact Hessian of
+  the reduced (variable-projection) RSS: the Schur complement of the full Hessian in
+  (b, log e, c, d) at the optimal c and d, from the analytic second derivatives of f. It
+  converges quadratically; where that Hessian is not positive definite the Gauss–Newton
+  matrix is used instead, and a Newton step that does not lower the RSS is followed by a
+  damped Gauss–Newton one (the RSS never increases).
 * **Closed-form 2 × 2 algebra.** Normal equations, damping and solves are written out per
   curve as array expressions, so one iteration is a few dozen NumPy operations on (doses ×
   curves) arrays whatever the number of curves; doses run along the first axis so that every
-  per-curve sum is a handful of contiguous vector additions.
+  per-curve sum is a handful of contiguous vector additions. Per-curve factors (d − c, b)
+  are taken out of the sums, so that few (doses × curves) temporaries are formed.
 
 Starts come from a grid on (b, log e) within the tested dose range; with c and d both free,
 LL.4 is symmetric under (b, c, d) → (−b, d, c), so only b > 0 is gridded. Inference follows
@@ -30,7 +39,6 @@ from __future__ import annotations
 
 import numpy as np
 from scipy import stats
-from scipy.special import expit
 
 from ._dr_models import B_MAX, LOG_E_PAD
 
@@ -39,7 +47,10 @@ __all__ = ["fit_ll_fast"]
 REL_TOL = 1e-10  # stop when an accepted step lowers the RSS by less than this fraction
 STEP_TOL = 1e-8  # ... or moves (b, log e) by less than this (relative for b)
 GRID_E = 3  # grid points on log e per slope, spanning the tested doses
-STALL_EVERY, STALL_TOL = 8, 1e-7  # ... or gains less than STALL_TOL of the RSS in 8 steps
+NEWTON_TOL = 1e-4  # ... or an accepted Newton step moves less than this (quadratic phase)
+STALL_EVERY, STALL_TOL = 6, 1e-7  # ... or gains less than STALL_TOL of the RSS in 6 steps
+NEAR_REL = 0.1  # Newton steps once an accepted step lowered the RSS by less than this
+LAM0, LAM_UP = 0.1, 4.0  # initial damping; its increase after a rejected Gauss-Newton step
 
 
 def _aggregate(x: np.ndarray, y: np.ndarray):
@@ -51,11 +62,20 @@ def _aggregate(x: np.ndarray, y: np.ndarray):
         u, inv = np.unique(x[0], return_inverse=True)
         g = np.zeros((u.size, x.shape[1]))
         g[inv, np.arange(x.shape[1])] = 1.0
-        w = g @ finite.T.astype(float)
-        s = g @ np.where(finite, y, 0.0).T
-        with np.errstate(invalid="ignore", divide="ignore"):
-            ybar = np.where(w > 0, s / w, 0.0)
-        dev = np.where(finite.T, y.T - ybar[inv], 0.0)
+        if finite.all():  # no missing values: the counts are the same for every curve
+            cnt = g.sum(1)
+            w = np.empty((u.size, x.shape[0]))
+            w[...] = cnt[:, None]
+            ybar = g @ y.T
+            ybar /= cnt[:, None]
+            dev = ybar[inv]
+            np.subtract(y.T, dev, out=dev)
+        else:
+            w = g @ finite.T.astype(float)
+            s = g @ np.where(finite, y, 0.0).T
+            with np.errstate(invalid="ignore", divide="ignore"):
+                ybar = np.where(w > 0, s / w, 0.0)
+            dev = np.where(finite.T, y.T - ybar[inv], 0.0)
         pe = np.einsum("mn,mn->n", dev, dev)
         xu = u[:, None]
     else:
@@ -82,14 +102,25 @@ class _Problem:
         self.wy = w * y
         self.sy = self.wy.sum(0)
 
-    def take(self, idx):
+    def take(self, idx, data: bool = True):
+        """The curves ``idx``; without the responses (enough for the normal equations) when
+        ``data`` is False. With equal weights, w and w·y are not carried (unused)."""
         p = _Problem.__new__(_Problem)
         p.lx = self.lx if self.lx.shape[1] == 1 else self.lx[:, idx]
         p.pos = self.pos if self.pos.shape[1] == 1 else self.pos[:, idx]
         p.all_pos, p.w0, p.c0, p.d0 = self.all_pos, self.w0, self.c0, self.d0
-        p.w, p.y, p.sw = self.w[:, idx], self.y[:, idx], self.sw[idx]
-        p.wy, p.sy = self.wy[:, idx], self.sy[idx]
+        p.sw = self.sw[idx]
+        p.w = None if self.w0 is not None else self.w[:, idx]
+        if data:
+            p.y, p.sy = self.y[:, idx], self.sy[idx]
+            p.wy = None if self.w0 is not None else self.wy[:, idx]
         return p
+
+    def ydot(self, a):
+        """Σ_doses w·y·a per curve."""
+        if self.w0 is not None:
+            return self.w0 * np.einsum("mn,mn->n", self.y, a)
+        return np.einsum("mn,mn->n", self.wy, a)
 
     def wsum(self, a):
         """Σ_doses w·a per curve."""
@@ -97,11 +128,20 @@ class _Problem:
             return self.w0 * a.sum(0)
         return np.einsum("mn,mn->n", self.w, a)
 
+    def wdot(self, a, b):
+        """Σ_doses w·a·b per curve, without an (doses × curves) temporary when w is equal."""
+        if self.w0 is not None:
+            return self.w0 * np.einsum("mn,mn->n", a, b)
+        return np.einsum("mn,mn,mn->n", self.w, a, b)
+
     def curve(self, b, le):
         """s = 1/(1 + exp(b·(log x − log e))); at x = 0 its limit (1 for b > 0)."""
         with np.errstate(over="ignore", invalid="ignore"):
-            t = b * (self.lx - le)
-        s = expit(-t)
+            s = self.lx - le
+            s *= b
+            np.exp(s, out=s)  # 1/(1 + exp(t)) is accurate to the last bits, also as s → 0
+            s += 1.0
+            np.divide(1.0, s, out=s)
         if self.all_pos:
             return s
         return np.where(self.pos, s, np.where(b > 0, 1.0, np.where(b < 0, 0.0, 0.5)))
@@ -110,8 +150,8 @@ class _Problem:
         """Weighted least-squares c and d for fixed s (closed form); the fixed ones as given."""
         n = s.shape[1]
         if self.c0 is None and self.d0 is None:
-            ss, sss = self.wsum(s), self.wsum(s * s)
-            ssy = np.einsum("mn,mn->n", self.wy, s)
+            ss, sss = self.wsum(s), self.wdot(s, s)
+            ssy = self.ydot(s)
             det = self.sw * sss - ss * ss
             ok = np.abs(det) > 1e-12 * (self.sw * sss + 1e-300)
             with np.errstate(invalid="ignore", divide="ignore"):
@@ -120,44 +160,75 @@ class _Problem:
             return c, c + k
         if self.c0 is not None and self.d0 is None:
             c = np.full(n, self.c0)
-            num = np.einsum("mn,mn->n", self.wy, s) - self.c0 * self.wsum(s)
-            k = num / np.maximum(self.wsum(s * s), 1e-300)
+            num = self.ydot(s) - self.c0 * self.wsum(s)
+            k = num / np.maximum(self.wdot(s, s), 1e-300)
             return c, c + k
         if self.d0 is not None and self.c0 is None:
             d = np.full(n, self.d0)
             u = 1.0 - s
-            num = np.einsum("mn,mn->n", self.wy, u) - self.d0 * self.wsum(s * u)
-            c = num / np.maximum(self.wsum(u * u), 1e-300)
+            num = self.ydot(u) - self.d0 * self.wdot(s, u)
+            c = num / np.maximum(self.wdot(u, u), 1e-300)
             return c, d
         return np.full(n, self.c0), np.full(n, self.d0)
 
     def evaluate(self, b, le):
         s = self.curve(b, le)
         c, d = self.linear(s)
-        r = self.y - c - (d - c) * s
-        rss = self.wsum(r * r)
+        r = s * (c - d)
+        r += self.y
+        r -= c  # y − c − (d − c)·s
+        rss = self.wdot(r, r)
         return s, c, d, r, np.where(np.isfinite(rss), rss, np.inf)
 
     def normal_equations(self, b, le, s, c, d, r):
-        """Kaufman's projected Jacobian in (b, log e): J'WJ (3 entries) and J'Wr (2).
+        """Kaufman's projected Jacobian in (b, log e) and the exact reduced Hessian.
 
-        With P the W-orthogonal projection onto the linear columns A, the projected columns
-        give (PG)'W(PG) = G'WG − (A'WG)'(A'WA)⁻¹(A'WG); and since the residual is already
-        W-orthogonal to A, (PG)'Wr = G'Wr. Only weighted sums are formed."""
-        kds = (c - d) * s * (1.0 - s)  # (d − c)·∂s/∂t
-        dl = self.lx - le
+        Returns J'WJ (3 entries), the Hessian H/2 of the variable-projection RSS (3) and
+        J'Wr (2). With P the W-orthogonal projection onto the linear columns A, the projected
+        columns give (PG)'W(PG) = G'WG − (A'WG)'(A'WA)⁻¹(A'WG); and since the residual is
+        already W-orthogonal to A, (PG)'Wr = G'Wr. The reduced Hessian is the Schur
+        complement of the full Hessian of the RSS in (b, log e, linear part) at the optimal
+        linear part, i.e. the same expression with the second-derivative terms of f added:
+        H_θθ = G'WG − Σ w·r·∂²f/∂θ² and A'WG − Σ w·r·∂²f/∂a∂θ.
+
+        With t = b·(log x − log e), ∂f/∂b = −k·σ·δ and ∂f/∂log e = b·k·σ, where
+        k = d − c, σ = s(1 − s) = −∂s/∂t and δ = log x − log e; the per-curve factors k and
+        b come out of the sums, so only weighted sums of products of σ, δ, s and r are
+        formed."""
+        ds = 1.0 - s
+        ds *= s  # σ
+        dl = self.lx - le  # δ
         if not self.all_pos:
             dl = np.where(self.pos, dl, 0.0)
-        g1 = kds * dl  # ∂f/∂b
-        g2 = kds * (-b)  # ∂f/∂log e
-        a11, a12, a22 = self.wsum(g1 * g1), self.wsum(g1 * g2), self.wsum(g2 * g2)
-        v1, v2 = self.wsum(g1 * r), self.wsum(g2 * r)
+            ds = np.where(self.pos, ds, 0.0)
+        u = ds * dl
+        k = d - c
+        bk = b * k
+        kk = k * k
+        dot = self.wdot
+        a11 = kk * dot(u, u)
+        a12 = -b * kk * dot(u, ds)
+        a22 = (b * b) * kk * dot(ds, ds)
+        t0, t1 = dot(ds, r), dot(u, r)
+        v1, v2 = -k * t1, bk * t0
+        # second-derivative terms: ∂²s/∂t² = σ·(1 − 2s)
+        e2 = s * -2.0
+        e2 += 1.0
+        e2 *= r
+        s0, s1 = dot(e2, ds), dot(e2, u)
+        e2 *= u
+        s2 = dot(e2, dl)
+        h11 = a11 - k * s2
+        h12 = a12 - k * (t0 - b * s1)
+        h22 = a22 - k * (b * b) * s0
+        u1, u2 = -t1, b * t0  # Σ w·r·∂²f/∂(d − c)∂θ
         if self.c0 is None and self.d0 is None:
-            ss, sss = self.wsum(s), self.wsum(s * s)
+            ss, sss = self.wsum(s), dot(s, s)
             det = self.sw * sss - ss * ss
             det = np.where(np.abs(det) > 0, det, 1.0)
-            p1, q1 = self.wsum(g1), self.wsum(s * g1)  # A'WG, columns 1 and s
-            p2, q2 = self.wsum(g2), self.wsum(s * g2)
+            # A'WG, columns 1 and s
+            p1, q1 = -k * self.wsum(u), -k * dot(s, u)
+            p2, q2 = bk * self.wsum(ds), bk * dot(s, ds)
 
             def quad(pa, qa, pb, qb):  # (A'Wga)'(A'WA)⁻¹(A'Wgb)
                 return (sss * pa * pb - ss * (pa * qb + qa * pb) + self.sw * qa * qb) / det
@@ -165,12 +236,24 @@ class _Problem:
             a11 = a11 - quad(p1, q1, p1, q1)
             a12 = a12 - quad(p1, q1, p2, q2)
             a22 = a22 - quad(p2, q2, p2, q2)
+            q1, q2 = q1 - u1, q2 - u2
+            h11 = h11 - quad(p1, q1, p1, q1)
+            h12 = h12 - quad(p1, q1, p2, q2)
+            h22 = h22 - quad(p2, q2, p2, q2)
         elif self.c0 is None or self.d0 is None:
-            col = s if self.d0 is None else 1.0 - s  # the one free linear column
-            den = np.maximum(self.wsum(col * col), 1e-300)
-            q1, q2 = self.wsum(col * g1), self.wsum(col * g2)
+            q1, q2 = -k * dot(s, u), bk * dot(s, ds)  # Σ w·s·g
+            if self.d0 is None:  # the free linear column is s, its coefficient d − c
+                den = dot(s, s)
+                r1, r2 = q1 - u1, q2 - u2
+            else:  # the free linear column is 1 − s, its coefficient c − d
+                us = 1.0 - s
+                den = dot(us, us)
+                q1, q2 = -k * self.wsum(u) - q1, bk * self.wsum(ds) - q2
+                r1, r2 = q1 + u1, q2 + u2
+            den = np.maximum(den, 1e-300)
             a11, a12, a22 = a11 - q1 * q1 / den, a12 - q1 * q2 / den, a22 - q2 * q2 / den
-        return a11, a12, a22, v1, v2
+            h11, h12, h22 = h11 - r1 * r1 / den, h12 - r1 * r2 / den, h22 - r2 * r2 / den
+        return a11, a12, a22, h11, h12, h22, v1, v2
 
 
 def _logit_start(prob: _Problem):
@@ -226,11 +309,12 @@ def _grid(prob: _Problem, lo_le, hi_le, symmetric: bool):
 def _lm(prob: _Problem, b, le, lo_le, hi_le, max_iter):
     n = b.shape[0]
     s, c, d, r, rss = prob.evaluate(b, le)
-    a11, a12, a22, v1, v2 = prob.normal_equations(b, le, s, c, d, r)
-    lam = np.full(n, 1e-3)
+    a11, a12, a22, h11, h12, h22, v1, v2 = prob.normal_equations(b, le, s, c, d, r)
+    lam = np.full(n, LAM0)
     active = np.isfinite(rss)
     scale = np.einsum("mn,mn->n", prob.w * prob.y, prob.y) + 1e-300
     checkpoint = rss.copy()
+    near = np.zeros(n, dtype=bool)  # in the Newton phase
     for it in range(max_iter):
         if it and it % STALL_EVERY == 0:
             # Crawling along a ridge (a step-like curve whose slope grows without bound):
@@ -244,9 +328,13 @@ def _lm(prob: _Problem, b, le, lo_le, hi_le, max_iter):
         full = idx.size == n
         sub = prob if full else prob.take(idx)
         la = lam[idx]
-        m11 = a11[idx] * (1.0 + la) + 1e-300
-        m22 = a22[idx] * (1.0 + la) + 1e-300
-        m12 = a12[idx]
+        g11, g22 = a11[idx], a22[idx]
+        n11, n12, n22 = h11[idx], h12[idx], h22[idx]
+        # Newton where the reduced Hessian is positive definite, else Gauss-Newton
+        newton = near[idx] & (n11 > 0) & (n22 > 0) & (n11 * n22 > n12 * n12)
+        m11 = np.where(newton, n11, g11) + la * g11 + 1e-300
+        m22 = np.where(newton, n22, g22) + la * g22 + 1e-300
+        m12 = np.where(newton, n12, a12[idx])
         det = m11 * m22 - m12 * m12
         det = np.where(det > 0, det, 1e-300)
         db = (m22 * v1[idx] - m12 * v2[idx]) / det
@@ -261,18 +349,23 @@ def _lm(prob: _Problem, b, le, lo_le, hi_le, max_iter):
         if nbet:
             acc = idx[better]
             b[acc], le[acc], rss[acc] = nb[better], nle[better], nrss[better]
-            if nbet == idx.size:
-                part, ps = sub, (nb, nle, ns, nc, nd, nr)
+            if 4 * nbet >= 3 * idx.size:  # mostly accepted: cheaper than gathering them
+                eq = sub.normal_equations(nb, nle, ns, nc, nd, nr)
+                if nbet < idx.size:
+                    eq = [q[better] for q in eq]
             else:
-                part = sub.take(np.nonzero(better)[0])
+                part = sub.take(np.nonzero(better)[0], data=False)
                 ps = (nb[better], nle[better], ns[:, better], nc[better], nd[better], nr[:, better])
-            eq = part.normal_equations(*ps)
-            a11[acc], a12[acc], a22[acc], v1[acc], v2[acc] = eq
-        lam[idx] = np.where(better, np.maximum(la / 3.0, 1e-12), la * 4.0)
+                eq = part.normal_equations(*ps)
+            a11[acc], a12[acc], a22[acc] = eq[:3]
+            h11[acc], h12[acc], h22[acc], v1[acc], v2[acc] = eq[3:]
+        lam[idx] = np.where(better, np.maximum(la / 3.0, 1e-12), np.where(newton, la, la * LAM_UP))
         rel = (old - nrss) / (old + 1e-300)
+        near[idx] = better & (rel < NEAR_REL)
         step = np.maximum(np.abs(nb - bi) / (np.abs(bi) + 1e-6), np.abs(nle - lei))
         done = (
             (step < STEP_TOL)  # converged: the step no longer moves (accepted or not)
+            | (newton & better & (step < NEWTON_TOL))
             | (better & (rel < REL_TOL))
             | (lam[idx] > 1e12)
             | (rss[idx] < 1e-28 * scale[idx])
@@ -315,34 +408,58 @@ def fit_ll_fast(x, y, fixed: dict, levels, level: float, max_iter: int = 200):
     return free, pn, rss, inf, ~active
 
 
-def _spd_inverse(h: np.ndarray, max_cond: float = 1e12):
-    """Inverses of a stack of small symmetric matrices (n, k, k) by Cholesky, written out
-    over the k ≤ 4 indices so that each step is one vector operation across the stack.
+def _spd_inverse(h, max_cond: float = 1e12):
+    """Inverses of a stack of small symmetric matrices by Cholesky, written out over the
+    k ≤ 4 indices so that each step is one vector operation across the stack. ``h[i][j]``
+    (i ≥ j) holds entry (i, j) of every matrix as an (n,) array; returns the inverses as an
+    (n, k, k) array.
 
     ``good`` is False where a matrix is not positive definite or is ill-conditioned: the
     condition number is bounded by tr(H)·tr(H⁻¹) (within a factor k² of the exact value),
     and a bound above ``max_cond`` counts as singular."""
-    k = h.shape[1]
-    lo = np.zeros_like(h)
-    good = np.all(np.isfinite(h), axis=(1, 2))
-    with np.errstate(invalid="ignore", divide="ignore"):
+    k = len(h)
+    n = h[0][0].shape[0]
+    good = np.ones(n, dtype=bool)
+    for i in range(k):
+        for j in range(i + 1):
+            good &= np.isfinite(h[i][j])
+    lo = [[None] * k for _ in range(k)]
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         for j in range(k):
-            piv = h[:, j, j] - np.einsum("np,np->n", lo[:, j, :j], lo[:, j, :j])
+            piv = h[j][j]
+            for p in range(j):
+                piv = piv - lo[j][p] * lo[j][p]
             good &= piv > 0
             ljj = np.sqrt(np.where(good, piv, 1.0))
-            lo[:, j, j] = ljj
+            lo[j][j] = ljj
             for i in range(j + 1, k):
-                v = h[:, i, j] - np.einsum("np,np->n", lo[:, i, :j], lo[:, j, :j])
-                lo[:, i, j] = v / ljj
+                v = h[i][j]
+                for p in range(j):
+                    v = v - lo[i][p] * lo[j][p]
+                lo[i][j] = v / ljj
         # L⁻¹ by forward substitution, then H⁻¹ = L⁻ᵀ L⁻¹
-        li = np.zeros_like(h)
+        li = [[None] * k for _ in range(k)]
         for j in range(k):
-            li[:, j, j] = 1.0 / lo[:, j, j]
+            li[j][j] = 1.0 / lo[j][j]
             for i in range(j + 1, k):
-                v = np.einsum("np,np->n", lo[:, i, j:i], li[:, j:i, j])
-                li[:, i, j] = -v / lo[:, i, i]
-        inv = np.einsum("nji,njk->nik", li, li)
-        cond = np.einsum("nii->n", h) * np.einsum("nii->n", inv)
+                v = lo[i][j] * li[j][j]
+                for p in range(j + 1, i):
+                    v = v + lo[i][p] * li[p][j]
+                li[i][j] = -v / lo[i][i]
+        inv = np.empty((n, k, k))
+        tr_h = h[0][0].copy()
+        tr_inv = np.zeros(n)
+        for i in range(k):
+            if i:
+                tr_h += h[i][i]
+            for j in range(i + 1):
+                v = li[i][i] * li[i][j]
+                for p in range(i + 1, k):
+                    v = v + li[p][i] * li[p][j]
+                inv[:, i, j] = inv[:, j, i] = v
+                if i == j:
+                    tr_inv += v
+        cond = tr_h * tr_inv
     good &= np.isfinite(cond) & (cond < max_cond)
     return inv, good
 
@@ -352,50 +469,72 @@ def _inference(prob: _Problem, free, nat, s, r, rss, levels, level):
     and second derivatives of f (the swap to d >= c maps the curve onto itself, so the
     residuals r are unchanged)."""
     b, c, d, e = (nat[k] for k in ("b", "c", "d", "e"))
-    n = b.shape[0]
     k = d - c
-    ds = -s * (1.0 - s)
-    dds = s * (1.0 - s) * (1.0 - 2.0 * s)
-    pos = prob.pos
-    dl = np.where(pos, prob.lx - np.log(e), 0.0)
-    be = b / e
-    first = {"b": k * ds * dl, "c": 1.0 - s, "d": s, "e": np.where(pos, -k * ds * be, 0.0)}
-    zero = np.zeros_like(s)
-    second = {
-        ("b", "b"): k * dds * dl * dl,
-        ("b", "e"): np.where(pos, k * (-dds * dl * be - ds / e), 0.0),
-        ("e", "e"): np.where(pos, k * (dds * be * be + ds * b / (e * e)), 0.0),
-        ("b", "c"): -ds * dl,
-        ("b", "d"): ds * dl,
-        ("c", "e"): np.where(pos, ds * be, 0.0),
-        ("d", "e"): np.where(pos, -ds * be, 0.0),
+    ds = s - 1.0
+    ds *= s  # ∂s/∂t = −s(1 − s), t = b·(log x − log e)
+    dl = prob.lx - np.log(e)
+    if not prob.all_pos:  # s is constant in b and e at zero dose
+        ds = np.where(prob.pos, ds, 0.0)
+        dl = np.where(prob.pos, dl, 0.0)
+    u = ds * dl
+    rdd = 2.0 * s
+    rdd -= 1.0
+    rdd *= ds
+    rdd *= r  # r·∂²s/∂t²
+    dot, wsum = prob.wdot, prob.wsum
+    # ∂f/∂b = k·u, ∂f/∂e = −(k·b/e)·∂s/∂t, ∂f/∂c = 1 − s, ∂f/∂d = s
+    kbe = k * b / e
+    sm, ssq, su, sds = wsum(s), dot(s, s), wsum(u), wsum(ds)
+    us, dss = dot(u, s), dot(ds, s)
+    rds, ru = dot(r, ds), dot(r, u)
+    jj = {
+        ("b", "b"): k * k * dot(u, u),
+        ("b", "e"): -k * kbe * dot(u, ds),
+        ("e", "e"): kbe * kbe * dot(ds, ds),
+        ("b", "c"): k * (su - us),
+        ("b", "d"): k * us,
+        ("c", "e"): -kbe * (sds - dss),
+        ("d", "e"): -kbe * dss,
+        ("c", "c"): prob.sw - 2.0 * sm + ssq,
+        ("c", "d"): sm - ssq,
+        ("d", "d"): ssq,
+    }
+    # Σ w·r·∂²f/∂θi∂θj (zero for the pairs of c and d)
+    rdl = rdd * dl
+    rf = {
+        ("b", "b"): k * dot(rdl, dl),
+        ("b", "e"): -kbe * wsum(rdl) - k / e * rds,
+        ("e", "e"): kbe * (b / e) * wsum(rdd) + kbe / e * rds,
+        ("b", "c"): -ru,
+        ("b", "d"): ru,
+        ("c", "e"): b / e * rds,
+        ("d", "e"): -b / e * rds,
     }
     kf = len(free)
-    w = prob.w
-    wr = w * r
-    hess = np.empty((n, kf, kf))
+    hess = [[None] * kf for _ in range(kf)]
     for i, pi in enumerate(free):
-        wfi = w * first[pi]
-        for j in range(i, kf):
-            pj = free[j]
-            fij = second.get((pi, pj), second.get((pj, pi), zero))
-            v = 2.0 * ((wfi * first[pj]).sum(0) - (wr * fij).sum(0))
-            hess[:, i, j] = hess[:, j, i] = v
-    nobs = w.sum(0)
+        for j in range(i + 1):
+            key = (free[j], pi) if (free[j], pi) in jj else (pi, free[j])
+            v = jj[key]
+            if key in rf:
+                v = v - rf[key]
+            hess[i][j] = 2.0 * v
+    nobs = prob.sw
     df = nobs - kf
     sigma2 = rss / np.maximum(df, 1)
     hinv, good = _spd_inverse(hess)
-    cov = np.where(good[:, None, None], 2.0 * sigma2[:, None, None] * hinv, np.nan)
+    cov = hinv * np.where(good, 2.0 * sigma2, np.nan)[:, None, None]
     se = np.sqrt(np.einsum("nii->ni", cov))
     lv = np.asarray(levels, dtype=float)[None, :]
     odds = np.log(lv / (100.0 - lv))
     bb, ee = b[:, None], e[:, None]
+    ib, ie = free.index("b"), free.index("e")
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         ed = ee * np.exp(odds / bb)
-        grad = np.zeros((n, lv.shape[1], kf))
-        grad[:, :, free.index("b")] = -ed * odds / (bb * bb)
-        grad[:, :, free.index("e")] = ed / ee
-        ed_se = np.sqrt(np.einsum("nli,nij,nlj->nl", grad, cov, grad))
+        gb = -ed * odds / (bb * bb)
+        ge = ed / ee
+        cbb, cbe, cee = cov[:, ib, ib, None], cov[:, ib, ie, None], cov[:, ie, ie, None]
+        ed_se = np.sqrt(gb * gb * cbb + 2.0 * gb * ge * cbe + ge * ge * cee)
     dfi = np.maximum(df, 1)
     uniq, inv = np.unique(dfi, return_inverse=True)
     tq = stats.t.ppf(0.5 + level / 2, uniq)[inv][:, None]
