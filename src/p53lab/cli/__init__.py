@@ -68,6 +68,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PermissionError as exc:
         print(f"p53lab: error: permission denied: {exc.filename}.", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:  # output piped into `head` and closed early: not an error
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         print("p53lab: interrupted; results already written are kept.", file=sys.stderr)
         return 130
