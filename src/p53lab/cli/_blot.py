@@ -6,6 +6,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ._fit import print_json, save_figure
+
 
 def register(sub) -> None:
     p = sub.add_parser(
@@ -94,7 +96,6 @@ def _split(text: str | None) -> list[str] | None:
 
 
 def _print(res, as_json: bool) -> None:
-    from ._fit import print_json
 
     if as_json:
         print_json(res.by_lane())
@@ -158,15 +159,9 @@ def _normalise(args) -> int:
         res.summary().to_csv(args.table_out, index=False, float_format="%.6g")
         print(f"wrote {args.table_out}", file=sys.stderr)
     if args.figure:
-        import matplotlib
-
-        matplotlib.use("Agg")
         import matplotlib.pyplot as plt
 
         fig, ax = plt.subplots(figsize=(6.5, 4))
         blot.plot(res, ax)
-        fig.tight_layout()
-        fig.savefig(args.figure, dpi=130)
-        plt.close(fig)
-        print(f"wrote {args.figure}", file=sys.stderr)
+        save_figure(fig, args.figure, dpi=130)
     return 0

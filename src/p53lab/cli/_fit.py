@@ -39,6 +39,16 @@ def register(sub) -> None:
     p.set_defaults(func=lambda a: p.print_help())
 
 
+def save_figure(fig, path, *, dpi: int = 150) -> None:
+    """Write a matplotlib figure (or an Axes' figure), close it and say where it went."""
+    import matplotlib.pyplot as plt
+
+    fig = getattr(fig, "figure", fig)
+    fig.savefig(path, dpi=dpi, bbox_inches="tight")
+    plt.close(fig)
+    print(f"wrote {path}", file=sys.stderr)
+
+
 def print_json(obj) -> None:
     """Print plain JSON (infinities as "Inf"/"-Inf", NaN as null)."""
     from ..assays import jsonable

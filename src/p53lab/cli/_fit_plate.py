@@ -61,10 +61,9 @@ def _lint(args) -> int:
 
 
 def _plate(args) -> int:
-    from pathlib import Path
 
     from ..assays import plates
-    from ._fit import print_json
+    from ._fit import print_json, save_figure
 
     result = plates.fit(
         args.plates,
@@ -78,12 +77,7 @@ def _plate(args) -> int:
     if args.out:
         result.table().to_csv(args.out, index=False)
     if args.figure:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        ax = plates.plot(result)
-        ax.figure.savefig(args.figure, dpi=150, bbox_inches="tight")
-        print(f"wrote {Path(args.figure)}", file=sys.stderr)
+        save_figure(plates.plot(result), args.figure)
     if args.json:
         print_json({"plates": list(result.plates), "curves": list(result.curves)})
     else:

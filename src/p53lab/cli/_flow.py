@@ -7,6 +7,8 @@ import sys
 import warnings
 from pathlib import Path
 
+from ._fit import print_json, save_figure
+
 _COMPENSATE_HELP = (
     "compensate with the file's $SPILLOVER/$SPILL/SPILL matrix, or with the CSV matrix given "
     "(header of channel names, then the rows)"
@@ -183,23 +185,8 @@ def _singlet_gate(args):
     return SingletGate(parts[0], width=parts[1])
 
 
-def _save(ax, path) -> None:
-    import matplotlib.pyplot as plt
-
-    ax.figure.savefig(path, dpi=150, bbox_inches="tight")
-    plt.close(ax.figure)
-    print(f"wrote {path}", file=sys.stderr)
-
-
-def _agg() -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-
-
 def _info(args) -> int:
     from ..flow import read_fcs, spillover_from_keywords
-    from ._fit import print_json
 
     s = read_fcs(args.file)
     sp = spillover_from_keywords(s)
@@ -228,7 +215,6 @@ def _quadrants(args) -> int:
     from ..flow import QUADRANTS, quadrant_gate, read_fcs
     from ..flow.compensation import compensate
     from ..flow.transforms import parse_transform
-    from ._fit import print_json
 
     s = read_fcs(args.file)
     t = parse_transform(args.transform)
@@ -294,7 +280,6 @@ _APOPTOSIS_KEYS = (
 def _apoptosis(args) -> int:
     from ..flow import apoptosis
     from ..flow.transforms import parse_transform
-    from ._fit import print_json
 
     settings = dict(
         unstained=args.unstained,
@@ -324,15 +309,14 @@ def _apoptosis(args) -> int:
     for w in caught:
         print(f"p53lab: warning: {w.message}", file=sys.stderr)
     if args.plot:
-        _agg()
         if single:
-            _save(apoptosis.plot(results[0]), args.plot)
+            save_figure(apoptosis.plot(results[0]), args.plot)
         else:
             folder = Path(args.plot)
             folder.mkdir(parents=True, exist_ok=True)
             for r in results:
                 if r.ok:
-                    _save(apoptosis.plot(r), folder / f"{Path(r.source).stem}_apoptosis.png")
+                    save_figure(apoptosis.plot(r), folder / f"{Path(r.source).stem}_apoptosis.png")
     rows = [{k: r.to_dict()[k] for k in _APOPTOSIS_KEYS} for r in results]
     if args.json:
         print_json(rows[0] if single else {"samples": rows})
@@ -386,7 +370,6 @@ _CELL_CYCLE_KEYS = (
 def _cell_cycle(args) -> int:
     from ..errors import ParameterError
     from ..flow import SingletGate, cell_cycle
-    from ._fit import print_json
 
     if args.height and args.width:
         raise ParameterError("Give --height or --width for doublet exclusion, not both.")
@@ -403,8 +386,7 @@ def _cell_cycle(args) -> int:
         g1_guess=args.g1_guess,
     )
     if args.plot:
-        _agg()
-        _save(cell_cycle.plot(res), args.plot)
+        save_figure(cell_cycle.plot(res), args.plot)
     d = res.to_dict()
     if args.json:
         print_json({k: d[k] for k in _CELL_CYCLE_KEYS})
