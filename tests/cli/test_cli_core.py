@@ -16,8 +16,32 @@ def test_help_lists_every_command_group(capsys):
         main(["--help"])
     assert e.value.code == 0
     out = capsys.readouterr().out
-    for group in ("demo", "simulate", "western", "sbml", "catalog"):
+    for group in ("demo", "simulate", "western", "sbml", "fit", "flow", "blot", "catalog"):
         assert group in out
+
+
+def _commands(parser, prefix=()):
+    """Every command path of the parser, e.g. ("fit", "plate")."""
+    import argparse
+
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield (*prefix, name)
+                yield from _commands(sub, (*prefix, name))
+
+
+def test_every_command_prints_its_help(capsys):
+    # a lone '%' in a help text breaks argparse's formatting only when --help is asked for
+    from p53lab.cli import build_parser
+
+    paths = list(_commands(build_parser()))
+    assert ("fit", "plate") in paths and ("flow", "apoptosis") in paths
+    for path in paths:
+        with pytest.raises(SystemExit) as e:
+            main([*path, "--help"])
+        assert e.value.code == 0, path
+        assert capsys.readouterr().out.startswith("usage:"), path
 
 
 @pytest.mark.parametrize("name", ["kt-253", "milademetan", "DS-3032", "nutlin-3a"])

@@ -27,7 +27,7 @@ def register_fit(fs) -> None:
     g.add_argument(
         "--exclude-outliers", action="store_true", help="leave flagged outliers out of fits"
     )
-    g.add_argument("--curves", action="store_true", help="fit a curve per compound (% vehicle)")
+    g.add_argument("--curves", action="store_true", help="fit a curve per compound (%% of vehicle)")
     g.add_argument("--model", default="ll4", choices=("ll2", "ll3", "ll4", "ll5", "bell"))
     g.add_argument("--out", default=None, help="write the normalised wells to this CSV")
     g.add_argument("--figure", default=None, help="write a heat map of the first plate (PNG/SVG)")
