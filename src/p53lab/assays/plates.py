@@ -36,7 +36,6 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -134,128 +133,78 @@ def lint_layout(layout: pd.DataFrame, n_wells: int | None = None) -> list[Layout
         return str(row[name]).strip() if name in cols and row[name] is not None else ""
 
     for i, row in enumerate(layout.to_dict("records")):
-        line = i + 2
+        line, well = i + 2, ""
+
+        def flag(column, value, message):
+            # called only within its own iteration, so line and well are the current ones
+            problems.append(LayoutProblem(line, well, column, value, message))  # noqa: B023
+
         raw_well = cell(row, "well")
         try:
             r, c = parse_well(raw_well)
-            well = well_name(r, c)
         except ValueError:
-            problems.append(
-                LayoutProblem(
-                    line, "", "well", raw_well, "not a well name; write wells like 'A1' or 'B03'."
-                )
-            )
-            well = ""
+            flag("well", raw_well, "not a well name; write wells like 'A1' or 'B03'.")
         else:
+            well = well_name(r, c)
             if n_wells is not None:
                 nr, nc = PLATE_FORMATS[n_wells]
                 if r >= nr or c > nc:
-                    problems.append(
-                        LayoutProblem(
-                            line,
-                            well,
-                            "well",
-                            raw_well,
-                            f"outside a {n_wells}-well plate (rows A–{'ABCDEFGHIJKLMNOP'[nr - 1]},"
-                            f" columns 1–{nc}).",
-                        )
+                    flag(
+                        "well",
+                        raw_well,
+                        f"outside a {n_wells}-well plate (rows A–{'ABCDEFGHIJKLMNOP'[nr - 1]},"
+                        f" columns 1–{nc}).",
                     )
             key = (cell(row, "plate"), well)
             if key in seen:
-                problems.append(
-                    LayoutProblem(
-                        line,
-                        well,
-                        "well",
-                        raw_well,
-                        f"listed twice (first on line {seen[key]}); keep one row per well.",
-                    )
+                flag(
+                    "well",
+                    raw_well,
+                    f"listed twice (first on line {seen[key]}); keep one row per well.",
                 )
             else:
                 seen[key] = line
         raw_role = cell(row, "role")
         role = _role(raw_role)
         if role not in ROLES:
-            problems.append(
-                LayoutProblem(
-                    line,
-                    well,
-                    "role",
-                    raw_role,
-                    f"unknown role; use one of {', '.join(ROLES)}.",
-                )
-            )
+            flag("role", raw_role, f"unknown role; use one of {', '.join(ROLES)}.")
             continue
         roles_present.add(role)
         compound, conc, unit = cell(row, "compound"), cell(row, "concentration"), cell(row, "unit")
         if role == "sample" and not compound:
-            problems.append(
-                LayoutProblem(line, well, "compound", "", "a sample well needs a compound name.")
-            )
+            flag("compound", "", "a sample well needs a compound name.")
         if role == "sample" and not conc:
-            problems.append(
-                LayoutProblem(
-                    line, well, "concentration", "", "a sample well needs a concentration."
-                )
-            )
+            flag("concentration", "", "a sample well needs a concentration.")
         value = None
         if conc:
             try:
                 value = float(conc)
             except ValueError:
-                problems.append(
-                    LayoutProblem(
-                        line,
-                        well,
-                        "concentration",
-                        conc,
-                        "not a number; write the number here and its unit in 'unit'.",
-                    )
+                flag(
+                    "concentration",
+                    conc,
+                    "not a number; write the number here and its unit in 'unit'.",
                 )
             else:
                 if not math.isfinite(value):
-                    problems.append(
-                        LayoutProblem(
-                            line, well, "concentration", conc, "not finite; give a number."
-                        )
-                    )
+                    flag("concentration", conc, "not finite; give a number.")
                     value = None
                 elif value < 0:
-                    problems.append(
-                        LayoutProblem(
-                            line,
-                            well,
-                            "concentration",
-                            conc,
-                            "negative; concentrations must be >= 0.",
-                        )
-                    )
+                    flag("concentration", conc, "negative; concentrations must be >= 0.")
         if value is not None and (role in ("sample", "positive") or value != 0):
             if not unit:
-                problems.append(
-                    LayoutProblem(
-                        line, well, "unit", "", "a concentration needs a unit (pM, nM, uM, mM, M)."
-                    )
-                )
+                flag("unit", "", "a concentration needs a unit (pM, nM, uM, mM, M).")
             else:
                 try:
                     to_nM(1.0, unit)
                 except (UnitError, ParameterError):
-                    problems.append(
-                        LayoutProblem(
-                            line, well, "unit", unit, "unknown unit; use pM, nM, uM, mM or M."
-                        )
-                    )
+                    flag("unit", unit, "unknown unit; use pM, nM, uM, mM or M.")
         if role == "vehicle" and value not in (None, 0.0):
-            problems.append(
-                LayoutProblem(
-                    line,
-                    well,
-                    "concentration",
-                    conc,
-                    "a vehicle well holds no drug; leave the concentration empty or 0, or make "
-                    "the well a sample.",
-                )
+            flag(
+                "concentration",
+                conc,
+                "a vehicle well holds no drug; leave the concentration empty or 0, or make "
+                "the well a sample.",
             )
         rep = cell(row, "replicate")
         if rep:
@@ -264,11 +213,7 @@ def lint_layout(layout: pd.DataFrame, n_wells: int | None = None) -> list[Layout
             except ValueError:
                 ok = False
             if not ok:
-                problems.append(
-                    LayoutProblem(
-                        line, well, "replicate", rep, "a replicate is a whole number from 1."
-                    )
-                )
+                flag("replicate", rep, "a replicate is a whole number from 1.")
     if "vehicle" not in roles_present:
         problems.append(
             LayoutProblem(
@@ -353,9 +298,7 @@ def _merge(plate: pd.DataFrame, layout: pd.DataFrame, source: str) -> pd.DataFra
     plate = plate.copy()
     plate["well"] = plate["well"].astype(str)
     merged = plate.merge(lay, on=keys, how="left", validate="many_to_one")
-    unassigned = merged["role"].isna() & merged["value"].notna()
     merged.loc[merged["role"].isna(), "role"] = "empty"
-    merged.attrs["unassigned"] = merged.loc[unassigned, "well"].tolist()
     missing = lay.merge(plate[keys].drop_duplicates(), on=keys, how="left", indicator=True)
     missing = missing[(missing["_merge"] == "left_only") & (missing["role"] != "empty")]
     if len(missing):
@@ -534,7 +477,6 @@ def normalise(
             )
             qc["message"] = (qc["message"] + " " + note).strip()
         plates.append(qc)
-    merged.attrs.pop("unassigned", None)
     return merged, plates
 
 
@@ -602,8 +544,9 @@ def fit(
     check_layout(lay, fmt, lsrc)
     names = [str(n) for f in frames for n in pd.unique(f["plate"])]
     if len(set(names)) != len(names):  # two files with the same stem: keep them apart
-        for i, f in enumerate(frames):
-            f["plate"] = f["plate"].astype(str) + f"#{i + 1}"
+        frames = [
+            f.assign(plate=f["plate"].astype(str) + f"#{i + 1}") for i, f in enumerate(frames)
+        ]
     plate = pd.concat(frames, ignore_index=True)
     plate.attrs["n_wells"] = fmt
     wells, qcs = normalise(
@@ -689,8 +632,3 @@ def plot(result: PlateResult, ax=None, plate: str | None = None, value: str = "v
     ax.set_yticks(range(nr), list("ABCDEFGHIJKLMNOP"[:nr]), fontsize=7)
     ax.set_title(f"{name}: {'% of vehicle' if value == 'percent' else 'raw reading'}")
     return ax
-
-
-def read(path: str | Path) -> pd.DataFrame:
-    """Alias of :func:`p53lab.io.plates.read_plate` for symmetry with the other assays."""
-    return read_plate(path)
