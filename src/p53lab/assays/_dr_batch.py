@@ -524,7 +524,6 @@ def _inference(prob: _Problem, free, nat, s, r, rss, levels, level):
     sigma2 = rss / np.maximum(df, 1)
     hinv, good = _spd_inverse(hess)
     cov = hinv * np.where(good, 2.0 * sigma2, np.nan)[:, None, None]
-    se = np.sqrt(np.einsum("nii->ni", cov))
     lv = np.asarray(levels, dtype=float)[None, :]
     odds = np.log(lv / (100.0 - lv))
     bb, ee = b[:, None], e[:, None]
@@ -535,12 +534,17 @@ def _inference(prob: _Problem, free, nat, s, r, rss, levels, level):
         ge = ed / ee
         cbb, cbe, cee = cov[:, ib, ib, None], cov[:, ib, ie, None], cov[:, ie, ie, None]
         ed_se = np.sqrt(gb * gb * cbb + 2.0 * gb * ge * cbe + ge * ge * cee)
-    dfi = np.maximum(df, 1)
-    uniq, inv = np.unique(dfi, return_inverse=True)
-    tq = stats.t.ppf(0.5 + level / 2, uniq)[inv][:, None]
+    return inference_table(cov, good, df, sigma2, ed, ed_se, level)
+
+
+def inference_table(cov, good, df, sigma2, ed, ed_se, level: float) -> dict:
+    """The inference arrays both fitters return: covariance, SEs, residual SD and ED
+    estimates with their t-based (df) intervals at ``level``."""
+    uniq, inv = np.unique(np.maximum(df, 1), return_inverse=True)
+    tq = stats.t.ppf(0.5 + level / 2, uniq)[inv].reshape(-1, 1)
     return {
         "cov": cov,
-        "se": se,
+        "se": np.sqrt(np.einsum("nii->ni", cov)),
         "good": good,
         "df": df,
         "sigma": np.sqrt(sigma2),

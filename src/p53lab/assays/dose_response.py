@@ -39,7 +39,7 @@ from scipy import optimize, stats
 
 from ..errors import ParameterError, param_error
 from ._base import FAILED, NOT_ESTIMABLE, OK, FitResult
-from ._dr_batch import fit_ll_fast
+from ._dr_batch import fit_ll_fast, inference_table
 from ._dr_models import LL2, LL3, LL4, LL5, MODELS, Bell, DoseResponseModel, get_model
 
 __all__ = [
@@ -448,7 +448,6 @@ def _inference(m, free, fixed, pn, x, y, w, rss, levels, level):
         good &= ev.min(1) > 1e-12 * np.abs(ev).max(1)
     if good.any():
         cov[good] = 2.0 * sigma2[good, None, None] * np.linalg.inv(hess[good])
-    se = np.sqrt(np.einsum("nii->ni", cov))
     est = _ed_values(m, free, fixed, pn, levels)
     grad = np.empty((n, len(levels), k))
     for i in range(k):
@@ -460,18 +459,7 @@ def _inference(m, free, fixed, pn, x, y, w, rss, levels, level):
             _ed_values(m, free, fixed, up, levels) - _ed_values(m, free, fixed, dn, levels)
         ) / (2 * step[:, None])
     ed_se = np.sqrt(np.einsum("nli,nij,nlj->nl", grad, cov, grad))
-    tq = stats.t.ppf(0.5 + level / 2, np.maximum(df, 1))[:, None]
-    return {
-        "cov": cov,
-        "se": se,
-        "good": good,
-        "df": df,
-        "sigma": np.sqrt(sigma2),
-        "ed": est,
-        "ed_se": ed_se,
-        "ed_lo": est - tq * ed_se,
-        "ed_hi": est + tq * ed_se,
-    }
+    return inference_table(cov, good, df, sigma2, est, ed_se, level)
 
 
 def _results(m, free, fixed, pn, rss, inf, levels, level, xs, ys, groups, status, messages):
@@ -794,6 +782,15 @@ class BatchFit:
         )
 
 
+def _batch_arrays(dose, response) -> tuple[np.ndarray, np.ndarray]:
+    """(curves × points) float arrays of equal shape."""
+    x = np.atleast_2d(np.asarray(dose, dtype=float))
+    y = np.atleast_2d(np.asarray(response, dtype=float))
+    if x.shape != y.shape:
+        raise param_error(OWNER, "response", f"of the shape of 'dose' {x.shape}", y.shape)
+    return x, y
+
+
 def _screen_rows(x, y, k):
     """Per-row status and message before fitting (bad doses: failed; data that cannot fix the
     curve: not_estimable). Vectorised; messages are built only for the flagged rows."""
@@ -855,10 +852,7 @@ def fit_batch(
         raise param_error("fit_batch", "model", "a log-logistic model (use fit_arrays)", model)
     fx = _fixed(m, fixed)
     levels, level = _levels(ed_levels, level)
-    x = np.atleast_2d(np.asarray(dose, dtype=float))
-    y = np.atleast_2d(np.asarray(response, dtype=float))
-    if x.shape != y.shape:
-        raise param_error(OWNER, "response", f"of the shape of 'dose' {x.shape}", y.shape)
+    x, y = _batch_arrays(dose, response)
     n = x.shape[0]
     free = [k for k in m.params if k not in fx]
     k = len(free)
@@ -952,10 +946,7 @@ def fit_arrays(
         )
         return batch.results(groups)
     levels, level = _levels(ed_levels, level)
-    x = np.atleast_2d(np.asarray(dose, dtype=float))
-    y = np.atleast_2d(np.asarray(response, dtype=float))
-    if x.shape != y.shape:
-        raise param_error(OWNER, "response", f"of the shape of 'dose' {x.shape}", y.shape)
+    x, y = _batch_arrays(dose, response)
     n = x.shape[0]
     groups = [str(g) for g in groups] if groups is not None else [str(i) for i in range(n)]
     free = [k for k in m.params if k not in _fixed(m, fixed)]
