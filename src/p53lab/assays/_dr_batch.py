@@ -283,11 +283,12 @@ def _logit_start(prob: _Problem):
     return b, le
 
 
-def _grid(prob: _Problem, lo_le, hi_le, symmetric: bool):
-    """Best start per curve among the linearised fit and a grid on (b, log e)."""
+def _grid(prob: _Problem, lx_min, lx_max, symmetric: bool):
+    """Best start per curve among the linearised fit and a grid on (b, log e) spanning the
+    tested log doses [lx_min, lx_max]."""
     n = prob.w.shape[1]
-    span_lo = np.maximum(lo_le, prob.lx_min)
-    span_hi = np.minimum(hi_le, prob.lx_max)
+    lo_le, hi_le = lx_min - LOG_E_PAD, lx_max + LOG_E_PAD
+    span_lo, span_hi = lx_min, lx_max
     b0, le0 = _logit_start(prob)
     le0 = np.clip(le0, lo_le, hi_le)
     starts = [(b0, le0)]
@@ -312,7 +313,7 @@ def _lm(prob: _Problem, b, le, lo_le, hi_le, max_iter):
     a11, a12, a22, h11, h12, h22, v1, v2 = prob.normal_equations(b, le, s, c, d, r)
     lam = np.full(n, LAM0)
     active = np.isfinite(rss)
-    scale = np.einsum("mn,mn->n", prob.w * prob.y, prob.y) + 1e-300
+    scale = prob.ydot(prob.y) + 1e-300
     checkpoint = rss.copy()
     near = np.zeros(n, dtype=bool)  # in the Newton phase
     for it in range(max_iter):
@@ -389,10 +390,9 @@ def fit_ll_fast(x, y, fixed: dict, levels, level: float, max_iter: int = 200):
     lx_max = np.where(posw, big, -np.inf).max(0)
     lx_min = np.where(np.isfinite(lx_min), lx_min, 0.0)
     lx_max = np.where(np.isfinite(lx_max), lx_max, 0.0)
-    prob.lx_min, prob.lx_max = lx_min, lx_max
     lo_le, hi_le = lx_min - LOG_E_PAD, lx_max + LOG_E_PAD
     symmetric = c0 is None and d0 is None
-    b, le = _grid(prob, lo_le, hi_le, symmetric)
+    b, le = _grid(prob, lx_min, lx_max, symmetric)
     b, le, rss_w, active = _lm(prob, b, le, lo_le, hi_le, max_iter)
     s, c, d, r, rss_w = prob.evaluate(b, le)
     if symmetric:  # drc's convention: d >= c
