@@ -110,7 +110,7 @@ def gr_curve(c, GRinf: float, GEC50: float, h: float):
 
 def _rss_sigmoid(p, c, y):
     einf, lmid, h = p
-    return float(np.sum((y - (einf + (1.0 - einf) / (1.0 + (c / 10.0**lmid) ** h))) ** 2))
+    return float(np.sum((y - gr_curve(c, einf, 10.0**lmid, h)) ** 2))
 
 
 @dataclasses.dataclass(frozen=True)
