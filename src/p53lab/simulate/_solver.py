@@ -276,6 +276,41 @@ def simulate(
                 raise_on_failure,
             )
         y0 = ss.y
+    start = _time.perf_counter()
+    values, status, message = run_vectors(cm, y0, p0, schedule, times, out_idx, settings)
+    if status != "ok" and raise_on_failure:
+        raise SimulationError(f"Simulation of {model.id!r} failed: {message}")
+    prov = _provenance(
+        model,
+        schedule,
+        settings,
+        time_elapsed=_time.perf_counter() - start,
+        preequilibrate=preequilibrate,
+    )
+    return SimulationResult(
+        times=times,
+        columns=tuple(cols),
+        values=values,
+        status=status,
+        message=message,
+        provenance=prov,
+        time_units=model.time_units,
+    )
+
+
+def run_vectors(
+    cm: CompiledModel,
+    y0: np.ndarray,
+    p0: np.ndarray,
+    schedule: Schedule,
+    times: np.ndarray,
+    out_idx: Sequence[int],
+    settings: SolverSettings,
+) -> tuple[np.ndarray, str, str]:
+    """Integrate one run from the vectors ``y0``/``p0``: (values, status, message).
+
+    ``values`` has one row per time and one column per output index; failures are a status.
+    """
     t0 = float(min(times[0], 0.0))
     hist = _History(cm, t0, y0)
     hist.p = p0.copy()
@@ -288,8 +323,7 @@ def simulate(
         hist=hist,
         trig=[ev.initial_value for ev in cm.events],
     )
-    values = np.full((times.size, len(cols)), np.nan)
-    start = _time.perf_counter()
+    values = np.full((times.size, len(out_idx)), np.nan)
     status, message = "ok", ""
     change_times = sorted({c.t_h for c in schedule.changes})
     try:
@@ -345,24 +379,7 @@ def simulate(
     if status == "ok" and not np.all(np.isfinite(values)):
         bad = int(np.argmax(~np.all(np.isfinite(values), axis=1)))
         status, message = "failed", f"non-finite values from t={times[bad]:.6g} on"
-    if status != "ok" and raise_on_failure:
-        raise SimulationError(f"Simulation of {model.id!r} failed: {message}")
-    prov = _provenance(
-        model,
-        schedule,
-        settings,
-        time_elapsed=_time.perf_counter() - start,
-        preequilibrate=preequilibrate,
-    )
-    return SimulationResult(
-        times=times,
-        columns=tuple(cols),
-        values=values,
-        status=status,
-        message=message,
-        provenance=prov,
-        time_units=model.time_units,
-    )
+    return values, status, message
 
 
 def _segment(
