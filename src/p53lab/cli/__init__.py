@@ -17,7 +17,17 @@ from .._version import __version__
 from ..errors import P53labError
 
 # Command-group modules, in the order ``--help`` lists them.
-_GROUPS = ("_demo", "_simulate", "_western", "_sbml", "_fit", "_flow", "_blot", "_catalog")
+_GROUPS = (
+    "_demo",
+    "_simulate",
+    "_western",
+    "_sbml",
+    "_sweep",
+    "_fit",
+    "_flow",
+    "_blot",
+    "_catalog",
+)
 
 EXIT_USAGE = 2
 
