@@ -97,6 +97,9 @@ class CompiledModel:
     param_ids: tuple[str, ...]
     output_ids: tuple[str, ...]  # everything :attr:`outputs` returns, in order
     rhs: Callable  # (t, y, p, hist) -> dy
+    rhs_into: Callable  # (t, y, p, hist, out) -> out; y, p may have a members axis
+    jac_pattern: tuple[tuple[int, ...], ...]  # per state, the states its derivative reads
+    rhs_uses_time: bool
     outputs: Callable  # (t, y, p, hist) -> sequence of values, one per output id
     initial: Callable  # (y, p) -> (y, p): initial assignments and rules applied
     events: tuple[CompiledEvent, ...]
@@ -280,6 +283,50 @@ def _compile(m: Model) -> CompiledModel:
         if deriv
         else "    return _np.zeros(0)"
     )
+    # The same derivatives written row by row into ``_out``: with ``y`` (states x members) and
+    # ``p`` (parameters x members) every expression works on whole rows (the batch engine).
+    lines += ["", "def _rhs_into(t, y, p, _hist, _out):", *(f"    {b}" for b in body)]
+    lines += [f"    _out[{i}] = {d}" for i, d in enumerate(deriv)] or ["    pass"]
+    lines.append("    return _out")
+
+    # Which states each derivative can depend on (through rules and rates): the Jacobian's
+    # sparsity pattern, and whether the derivatives read the time.
+    sym_of = {
+        k: set(parse_expr(r.expr).symbols) for k, r in ((r.variable, r) for r in m.assignment_rules)
+    }
+    sym_of |= {f"__rxn__{r.id}": set(parse_expr(r.rate).symbols) for r in m.reactions}
+    dep_states: dict[str, set[int]] = {}
+    dep_time: dict[str, bool] = {}
+
+    def _deps(symbols: set[str]) -> tuple[set[int], bool]:
+        st, tm = set(), False
+        for sym in symbols:
+            key = f"__rxn__{sym}" if sym in rxn_ids else sym
+            if sym == "time":
+                tm = True
+            elif sym in sidx:
+                st.add(sidx[sym])
+            elif key in dep_states:
+                st |= dep_states[key]
+                tm = tm or dep_time[key]
+        return st, tm
+
+    for key in order:
+        dep_states[key], dep_time[key] = _deps(sym_of[key])
+    pattern, uses_time = [], False
+    rate_rule_expr = {rr.variable: rr.expr for rr in m.rate_rules}
+    for sid in state_ids:
+        if sid in rate_rule_expr:
+            st, tm = _deps(set(parse_expr(rate_rule_expr[sid]).symbols))
+        else:
+            st, tm = set(), False
+            for r in m.reactions:
+                if any(x == sid for x, _ in r.reactants + r.products):
+                    key = f"__rxn__{r.id}"
+                    st |= dep_states[key]
+                    tm = tm or dep_time[key]
+        pattern.append(tuple(sorted(st)))
+        uses_time = uses_time or tm
 
     # Outputs: state, rule targets, observables, reaction rates and parameters by name.
     output_ids = [
@@ -410,6 +457,9 @@ def _compile(m: Model) -> CompiledModel:
         param_ids=tuple(param_ids),
         output_ids=tuple(output_ids),
         rhs=ns["_rhs"],
+        rhs_into=ns["_rhs_into"],
+        jac_pattern=tuple(pattern),
+        rhs_uses_time=uses_time,
         outputs=ns["_outputs"],
         initial=ns["_initial"],
         events=events,

@@ -189,6 +189,7 @@ def simulate_ensemble(
     rtol: float = 1e-6,
     atol: float = 1e-9,
     max_steps: int = 50_000,
+    scheme: str = "rodas3",
     progress: Callable[[int, int], None] | None = None,
 ) -> EnsembleResult:
     """Simulate every member of an ensemble of ``model``.
@@ -197,7 +198,9 @@ def simulate_ensemble(
     before initial assignments are evaluated, species set the initial value. Names not given
     keep the model's value. ``schedule`` is one :class:`Schedule` for all members or one per
     member. ``members`` labels the members (default 0..M-1). ``progress(done, total)`` is
-    called as members finish (batch engine: as they reach the end time).
+    called as members finish (batch engine: as they reach the end time). ``method`` picks
+    the engine (``"auto"``, ``"batch"`` or ``"serial"``), ``scheme`` the batch engine's
+    Rosenbrock method (``"rodas3"`` or ``"ros4"``); ``max_steps`` bounds each member's steps.
     """
     if not isinstance(model, Model):
         raise ParameterError(
@@ -205,6 +208,12 @@ def simulate_ensemble(
         )
     if method not in _METHODS:
         raise param_error("simulate_ensemble", "method", f"one of {_METHODS}", method)
+    from ._batch import TABLEAUS
+
+    if scheme not in TABLEAUS:
+        raise param_error("simulate_ensemble", "scheme", f"one of {tuple(TABLEAUS)}", scheme)
+    if not (isinstance(max_steps, int) and max_steps > 0):
+        raise param_error("simulate_ensemble", "max_steps", "an integer > 0", max_steps)
     for name, v in (("rtol", rtol), ("atol", atol)):
         if not (isinstance(v, int | float) and math.isfinite(v) and v > 0):
             raise param_error("simulate_ensemble", name, "a finite number > 0", v)
@@ -272,7 +281,7 @@ def simulate_ensemble(
             raise ParameterError(f"The batch engine cannot run model {model.id!r}: {why}")
         values, status, message = run_batch(
             model, cm, Y0, P0, scheds or [schedule or Schedule()], times, out_idx,
-            rtol=rtol, atol=atol, max_steps=max_steps, progress=progress,
+            rtol=rtol, atol=atol, max_steps=max_steps, progress=progress, scheme=scheme,
         )  # fmt: skip
     else:
         values, status, message = _run_serial(
@@ -282,6 +291,7 @@ def simulate_ensemble(
         "model_id": model.id,
         "model_fingerprint": model.fingerprint(),
         "engine": engine,
+        "scheme": scheme if engine == "batch" else "LSODA",
         "rtol": rtol,
         "atol": atol,
         "n_members": n,
