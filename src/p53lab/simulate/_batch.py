@@ -33,6 +33,8 @@ al. 2002, Comput. Chem. Eng. 26:1567):
   (weighted RMS norm with ``atol + rtol·|y|``), acceptance, step count and status. Members
   step in lock-step iterations but never share a step size. Steps are shortened to land on
   output times and schedule changes, so outputs need no interpolation.
+- **Growing modes**: a step whose ``W`` has a non-positive pivot is rejected and halved, so
+  that a step never crosses a blow-up (a linearly implicit step does so silently).
 - **Failures**: a member whose step size underflows, whose state turns non-finite or that
   exceeds ``max_steps`` is stopped with ``status="failed"`` and a message; the others go on.
 
@@ -447,6 +449,10 @@ def _advance(cm, tab, lu, Y, P, T, H, K, steps, idx, stop_t, rtol, atol, max_ste
         np.negative(V, out=V)
         V[lu.diag] += 1.0 / (hs * tab.gamma)
         _factor(lu, V)
+        # A non-positive pivot means a growing mode with h·γ·λ >= 1: the linearly implicit
+        # step would jump across a blow-up (x' = k·x² stepped past its pole gives a finite,
+        # wrong value and a small error estimate). Such steps are rejected and halved.
+        sound = np.all(V[lu.diag] > 0, axis=0)
         ft = None
         if cm.rhs_uses_time:
             dt = np.sqrt(_EPS) * np.maximum(1e-5, np.abs(t))
@@ -477,7 +483,7 @@ def _advance(cm, tab, lu, Y, P, T, H, K, steps, idx, stop_t, rtol, atol, max_ste
         sc = atol + rtol * np.maximum(np.abs(y), np.abs(ynew))
         e = np.sqrt(np.sum((err / sc) ** 2, axis=0) / n)
         finite = np.isfinite(e) & np.all(np.isfinite(ynew), axis=0)
-        e = np.where(finite, e, np.inf)
+        e = np.where(finite & sound, e, np.inf)
         fac = np.clip(_FAC_SAFE / np.power(np.maximum(e, 1e-10), 1.0 / tab.elo), _FAC_MIN, _FAC_MAX)
         accept = (e <= 1.0) & live
         nstep += live
@@ -493,7 +499,8 @@ def _advance(cm, tab, lu, Y, P, T, H, K, steps, idx, stop_t, rtol, atol, max_ste
             rejected &= ~accept
         rej = live & ~accept
         if rej.any():
-            h = np.where(rej, hs * np.where(np.isfinite(e), fac, _FAC_REJ), h)
+            shrink = np.where(np.isfinite(e), fac, np.where(sound, _FAC_REJ, 0.5))
+            h = np.where(rej, hs * shrink, h)
             rejected |= rej
         reached = accept & hit
         live &= ~reached
