@@ -188,7 +188,7 @@ def simulate_ensemble(
     method: str = "auto",
     rtol: float = 1e-6,
     atol: float = 1e-9,
-    max_steps: int = 50_000,
+    max_steps: int = 500_000,
     scheme: str = "rodas3",
     progress: Callable[[int, int], None] | None = None,
 ) -> EnsembleResult:
