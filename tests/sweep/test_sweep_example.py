@@ -18,7 +18,8 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "sweeps" / "biomd25
 @pytest.mark.slow
 def test_the_biomd252_example_runs(shared_reference, tmp_path, capsys):
     spec = load_spec(EXAMPLE)
-    assert Path(spec.model_source.path) == shared_reference / "sbml" / "BIOMD0000000252.xml"
+    expected = shared_reference / "sbml" / "BIOMD0000000252.xml"
+    assert Path(spec.model_source.path).resolve() == expected.resolve()
     assert spec.n_members == 200 and spec.n_chunks == 8
     assert spec.varied == ("S", "k_f", "delta")
     store = tmp_path / "runs.duckdb"
