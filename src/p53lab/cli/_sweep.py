@@ -33,7 +33,12 @@ def register(sub) -> None:
     )
     p.add_argument("spec", metavar="SPEC.yaml", help="the sweep spec")
     where = p.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=int, metavar="N", help="run on N local worker processes")
+    where.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="start a local Dask cluster of N single-threaded worker processes (see --backend)",
+    )
     where.add_argument(
         "--scheduler",
         metavar="ADDRESS",
@@ -51,6 +56,12 @@ def register(sub) -> None:
         help="continue this spec's run in the store: only chunks not yet committed are computed",
     )
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.add_argument(
+        "--backend",
+        choices=("dask", "processes"),
+        default="dask",
+        help="what --workers starts: a local Dask cluster (default) or a plain process pool",
+    )
     p.add_argument(
         "--timeout",
         type=float,
@@ -105,7 +116,9 @@ def _sweep(args) -> int:
     spec = load_spec(args.spec)  # every spec error before any worker starts
     progress = _Progress()
     with (  # the executor first: an unanswering scheduler leaves no empty store behind
-        make_executor(args.workers, args.scheduler, timeout_s=args.timeout) as executor,
+        make_executor(
+            args.workers, args.scheduler, backend=args.backend, timeout_s=args.timeout
+        ) as executor,
         ResultsStore(args.store) as store,
     ):
         try:
