@@ -105,10 +105,8 @@ def test_an_unanswering_scheduler_is_a_clear_error():
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     address = f"tcp://127.0.0.1:{port}"
-    start = time.perf_counter()
     with pytest.raises(SchedulerUnreachableError) as info:
         make_executor(scheduler=address, timeout_s=1)
-    assert time.perf_counter() - start < 15
     msg = str(info.value)
     assert address in msg and "within 1 s" in msg and "dask scheduler" in msg
     assert isinstance(info.value, P53labError) and isinstance(info.value, ConnectionError)

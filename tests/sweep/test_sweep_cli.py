@@ -9,7 +9,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 
 import numpy as np
 import pandas as pd
@@ -102,10 +101,8 @@ def test_bad_flags_and_stores_exit_2(make_spec, tmp_path, capsys):
 def test_an_unanswering_scheduler_exits_2_naming_the_address(make_spec, tmp_path, capsys):
     address = f"tcp://127.0.0.1:{_free_port()}"
     store = tmp_path / "s.duckdb"
-    start = time.perf_counter()
     args = ["sweep", str(make_spec()), "--scheduler", address, "--timeout", "1"]
     assert main([*args, "--store", str(store)]) == 2
-    assert time.perf_counter() - start < 20
     assert not store.exists()  # nothing is created for a run that cannot start
     err = capsys.readouterr().err
     assert err.startswith(f"p53lab: error: No Dask scheduler answered at {address} within 1 s")
