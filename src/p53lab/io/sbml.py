@@ -1231,6 +1231,33 @@ def sbml_default_selection(model: Model) -> list[str]:
     return first + second + third
 
 
+def _selection_outputs(model: Model) -> tuple[list[str], list[str]]:
+    """The default selection, and the outputs to simulate for it: the selection plus the
+    compartments of its species in substance units (to turn amounts into concentrations)."""
+    selection = sbml_default_selection(model)
+    species = {s.id: s for s in model.species}
+    comps = [species[s].compartment for s in selection if species[s].amount]
+    return selection, list(dict.fromkeys(selection + comps))
+
+
+def _concentrations(model: Model, selection: list[str], res):
+    """The selection's columns of a single or an ensemble result (outputs on the last axis),
+    amounts divided by their compartment's size."""
+    import numpy as np
+
+    species = {s.id: s for s in model.species}
+    values = np.array(res.values[..., : len(selection)])
+    for j, sid in enumerate(selection):
+        if species[sid].amount:
+            values[..., j] /= res[species[sid].compartment]
+    return values
+
+
+def _sbml_names(model: Model, ids: list[str]) -> tuple[str, ...]:
+    back = sbml_ids(model)
+    return tuple(back.get(s, s) for s in ids)
+
+
 def simulate_sbml(
     model: Model,
     *,
@@ -1248,22 +1275,14 @@ def simulate_sbml(
     """
     from ..simulate import SimulationResult, simulate
 
-    selection = sbml_default_selection(model)
-    species = {s.id: s for s in model.species}
-    comps = [species[s].compartment for s in selection if species[s].amount]
-    outputs = list(dict.fromkeys(selection + comps))
+    selection, outputs = _selection_outputs(model)
     res = simulate(
         model, t_end=t_end, points=points, outputs=outputs, method=method, rtol=rtol, atol=atol
     )
-    values = res.values[:, : len(selection)].copy()
-    for j, sid in enumerate(selection):
-        if species[sid].amount:
-            values[:, j] /= res[species[sid].compartment]
-    back = sbml_ids(model)
     return SimulationResult(
         times=res.times,
-        columns=tuple(back.get(s, s) for s in selection),
-        values=values,
+        columns=_sbml_names(model, selection),
+        values=_concentrations(model, selection, res),
         status=res.status,
         message=res.message,
         provenance=res.provenance,
@@ -1290,16 +1309,11 @@ def simulate_sbml_ensemble(
     """
     import dataclasses
 
-    import numpy as np
-
     from ..simulate import simulate_ensemble
 
     to_model = {old: new for new, old in sbml_ids(model).items()}
     back = sbml_ids(model)
-    selection = sbml_default_selection(model)
-    species = {s.id: s for s in model.species}
-    comps = [species[s].compartment for s in selection if species[s].amount]
-    outputs = list(dict.fromkeys(selection + comps))
+    selection, outputs = _selection_outputs(model)
     res = simulate_ensemble(
         model,
         {to_model.get(k, k): v for k, v in params.items()},
@@ -1311,14 +1325,10 @@ def simulate_sbml_ensemble(
         method=method,
         progress=progress,
     )
-    values = np.ascontiguousarray(res.values[:, :, : len(selection)])
-    for j, sid in enumerate(selection):
-        if species[sid].amount:
-            values[:, :, j] /= res[species[sid].compartment]
     return dataclasses.replace(
         res,
-        columns=tuple(back.get(s, s) for s in selection),
-        values=values,
+        columns=_sbml_names(model, selection),
+        values=_concentrations(model, selection, res),
         varied={back.get(k, k): v for k, v in res.varied.items()},
     )
 

@@ -300,7 +300,7 @@ class _Stop:
     changes: list  # (where, idx, mode, members or None, values)
 
 
-def _stops(cm: CompiledModel, scheds, times: np.ndarray, n: int, t0: float):
+def _stops(cm: CompiledModel, scheds, times: np.ndarray, t0: float):
     """Output times and schedule changes merged into one sorted list of stops after ``t0``,
     plus the changes that apply at or before ``t0``."""
     shared = len(scheds) == 1
@@ -369,7 +369,7 @@ def run_batch(
     Y = np.array(Y0, dtype=float)
     P = np.array(P0, dtype=float)
     t0 = float(min(times[0], 0.0))
-    stops, initial = _stops(cm, scheds, times, M, t0)
+    stops, initial = _stops(cm, scheds, times, t0)
     values = np.full((M, times.size, len(out_idx)), np.nan)
     status = np.array(["ok"] * M, dtype=object)
     message = [""] * M

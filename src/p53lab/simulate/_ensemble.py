@@ -147,12 +147,6 @@ class EnsembleResult:
         )
 
 
-def _times(times_h, t_end, points) -> np.ndarray:
-    from ._solver import _times as single_times
-
-    return single_times(times_h, t_end, points)
-
-
 def _member_values(
     name: str, values, n: int | None, owner: str = "simulate_ensemble"
 ) -> np.ndarray:
@@ -248,10 +242,10 @@ def simulate_ensemble(
         raise param_error("simulate_ensemble", "n_members", ">= 1", n)
     if members is None:
         members = np.arange(n, dtype=np.int64)
+    from ._solver import _output_columns, _times
+
     times = _times(times_h, t_end, points)
     cm = compile_model(model)
-    from ._solver import _output_columns
-
     cols = _output_columns(model, cm, outputs)
     out_idx = [cm.output_ids.index(c) for c in cols]
     for name in params:

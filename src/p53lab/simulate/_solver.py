@@ -25,7 +25,7 @@ from ._compile import CompiledModel, compile_model, initial_vectors
 from ._result import SimulationResult
 from ._schedule import Schedule
 
-__all__ = ["SolverSettings", "SteadyState", "simulate", "steady_state"]
+__all__ = ["SolverSettings", "SteadyState", "default_outputs", "simulate", "steady_state"]
 
 _METHODS = ("LSODA", "BDF", "Radau", "RK45", "DOP853")
 MAX_RHS_EVALS = 2_000_000  # per run: a diverging or pathological run stops with a status
@@ -465,12 +465,19 @@ def _eval_outputs(cm: CompiledModel, out_idx, t: np.ndarray, Y: np.ndarray, p, h
     return np.array([np.broadcast_to(np.asarray(o[i], dtype=float), t.shape) for i in out_idx])
 
 
+def default_outputs(model: Model, cm: CompiledModel | None = None) -> list[str]:
+    """What a run reports when no outputs are named: every species that can change (state or
+    rule target), in the model's order, then the observables."""
+    cm = cm or compile_model(model)
+    rule_targets = {r.variable for r in model.assignment_rules}
+    state = set(cm.state_ids)
+    cols = [s.id for s in model.species if s.id in state or s.id in rule_targets]
+    return cols + [o.id for o in model.observables]
+
+
 def _output_columns(model: Model, cm: CompiledModel, outputs) -> list[str]:
     if outputs is None:
-        rule_targets = {r.variable for r in model.assignment_rules}
-        state = set(cm.state_ids)
-        cols = [s.id for s in model.species if s.id in state or s.id in rule_targets]
-        return cols + [o.id for o in model.observables]
+        return default_outputs(model, cm)
     cols = list(outputs)
     for c in cols:
         if c not in cm.output_ids:

@@ -57,7 +57,7 @@ import yaml
 
 from ..errors import FileFormatError, P53labError, ParameterError
 from ..model import Model
-from ..simulate import Change, Schedule, compile_model
+from ..simulate import Change, Schedule, compile_model, default_outputs
 from ..simulate.sampling import METHODS as SAMPLING_METHODS
 from ..simulate.sampling import Distribution, parse_distribution, sample
 from ..simulate.summary import SummarySpec
@@ -708,10 +708,7 @@ class _Parser:
 
     def outputs(self, value) -> tuple[str, ...]:
         if value is None:
-            ruled = {r.variable for r in self.model.assignment_rules}
-            state = set(self.cm.state_ids)
-            cols = [s.id for s in self.model.species if s.id in state or s.id in ruled]
-            return (*cols, *(o.id for o in self.model.observables))
+            return tuple(default_outputs(self.model, self.cm))
         if isinstance(value, str) or not isinstance(value, Sequence) or not value:
             raise self.err("outputs", f"give a non-empty list of output names. Got {value!r}.")
         out = []
