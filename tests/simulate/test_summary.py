@@ -148,8 +148,10 @@ def test_time_above_is_exact_for_a_triangle_wave():
 
 
 @given(
-    y=arrays(np.float64, 12, elements=st.floats(-100, 100)),
-    thr=st.floats(-120, 120),
+    # no subnormals: the dense reference's interpolation underflows them to 0 (y = [5e-324,
+    # 0, ...] is above 0 for half an hour, which summarise() gets right and np.interp not)
+    y=arrays(np.float64, 12, elements=st.floats(-100, 100, allow_subnormal=False)),
+    thr=st.floats(-120, 120, allow_subnormal=False),
 )
 @settings(max_examples=100, deadline=None)
 def test_time_above_matches_dense_resampling(y, thr):
