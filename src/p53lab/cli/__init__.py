@@ -23,9 +23,13 @@ _GROUPS = (
     "_western",
     "_sbml",
     "_sweep",
+    "_study",
     "_fit",
     "_flow",
     "_blot",
+    "_screen",
+    "_advise",
+    "_serve",
     "_catalog",
 )
 

@@ -224,3 +224,58 @@ def plot_western(result: WesternResult, path: str | Path | None = None):
         fig.savefig(path, dpi=130)
         plt.close(fig)
     return fig
+
+
+# ------------------------------------------------------------------------------ as a study
+def _western_study(f, ctx) -> dict:
+    """Study kind ``western``: keys ``compounds``, ``cell_line``, ``times_h``, ``concs_nM``
+    (compound -> list, optional), ``loading_cv``."""
+    raw = f.raw("compounds", list(DEFAULT_COMPOUNDS))
+    if not isinstance(raw, list) or not raw:
+        raise f.error("compounds", f"give a list of compound names. Got {raw!r}.")
+    comps = []
+    for i, name in enumerate(raw):
+        comps.append(Fields({"c": name}, f.label, prefix=f"compounds[{i}].").compound("c").name)
+    line = f.cell_line("cell_line", "RS4;11")
+    times = f.numbers("times_h", list(TIMES_H), minimum=0, exclusive_minimum=True, unit="h")
+    concs_f = f.sub("concs_nM", {})
+    concs = {}
+    for name in list(concs_f.data):
+        c = Fields({"c": name}, f.label, prefix=f"concs_nM.{name}:").compound("c").name
+        concs[c] = concs_f.numbers(name, minimum=0, unit="nM")
+    loading_cv = f.number("loading_cv", 0.1, minimum=0, maximum=0.99)
+    f.done()
+    ctx.progress(f"western: simulating {', '.join(comps)} in {line.name}")
+    res = run_western(comps, line.name, times, concs or None, loading_cv, seed=ctx.seed)
+    paths = res.save(ctx.out)
+    plot_western(res, ctx.out / "western_blot.png")
+    last = max(times)
+    summary: dict = {"cell_line": line.name, "files": [p.name for p in paths.values()]}
+    for comp in comps:
+        sub = res.table[res.table[C.COMPOUND] == comp]
+        top = float(sub[C.CONC_NM].max())
+        summary[comp] = {
+            "top_conc_nM": top,
+            **{
+                f"{prot.lower()}_fold_{last:g}h": res.relative(comp, prot, top, last)
+                for prot in PROTEINS
+            },
+        }
+    return summary
+
+
+def _study_kinds():
+    from .registry import StudyKind
+
+    return {
+        "western": StudyKind(
+            "western",
+            "MDM2/p53/p21 Western blot over dose and time, normalised to GAPDH and vehicle",
+            _western_study,
+        )
+    }
+
+
+from .registry import Fields  # noqa: E402  (registry imports this module lazily)
+
+STUDY_KINDS = _study_kinds()

@@ -47,14 +47,13 @@ import itertools
 import json
 import math
 import numbers
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import yaml
 
+from .._yaml import load_yaml_file
 from ..errors import FileFormatError, P53labError, ParameterError
 from ..model import Model
 from ..simulate import Change, Schedule, compile_model, default_outputs
@@ -94,40 +93,6 @@ DEFAULT_POINTS = 101
 SOLVER_METHODS = ("auto", "batch", "serial")
 _MODEL_KEYS = ("sbml", "core", "compound", "cell_line")
 _CHANGE_KEYS = ("t", "target", "value", "mode", "label")
-
-
-# ------------------------------------------------------------------------------- YAML
-class _Loader(yaml.SafeLoader):
-    """Safe YAML that reads ``1e-6`` as a number (YAML 1.2) and refuses duplicate keys."""
-
-
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
-    list("-+0123456789"),
-)
-
-
-def _mapping_without_duplicates(loader: _Loader, node: yaml.MappingNode, deep: bool = False):
-    loader.flatten_mapping(node)
-    seen: set = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        try:
-            if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    "while reading a mapping",
-                    node.start_mark,
-                    f"the key {key!r} appears twice",
-                    key_node.start_mark,
-                )
-            seen.add(key)
-        except TypeError:  # an unhashable key; construct_mapping reports it
-            pass
-    return loader.construct_mapping(node, deep=deep)
-
-
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_without_duplicates)
 
 
 # ------------------------------------------------------------------------------- model
@@ -340,28 +305,8 @@ class SweepSpec:
 # ------------------------------------------------------------------------------- parsing
 def load_spec(path: str | Path) -> SweepSpec:
     """Read and validate a sweep YAML file; relative model paths are read from its folder."""
-    p = Path(path)
-    label = str(path)
-    if not p.exists():
-        raise ParameterError(f"{label}: no such sweep spec file. Check the path.")
-    if p.is_dir():
-        raise ParameterError(f"{label} is a folder; give a sweep spec (.yaml) file.")
-    try:
-        text = p.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise FileFormatError(
-            f"{label}: not a UTF-8 text file (byte {exc.start}); a sweep spec is YAML text."
-        ) from None
-    try:
-        data = yaml.load(text, Loader=_Loader)  # _Loader derives from yaml.SafeLoader
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        what = " ".join(str(x) for x in (exc.context, exc.problem) if x)
-        raise FileFormatError(f"{label}{where}: invalid YAML: {what}.") from None
-    except yaml.YAMLError as exc:
-        raise FileFormatError(f"{label}: invalid YAML: {exc}.") from None
-    return parse_spec(data, base_dir=p.resolve().parent, where=label)
+    data = load_yaml_file(path, "sweep spec file")
+    return parse_spec(data, base_dir=Path(path).resolve().parent, where=str(path))
 
 
 def parse_spec(
