@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..report import _png, html_page
+from ..report import html_page, png_base64
 from ._params import PARAMETER_FILE, assumed_inputs
 
 __all__ = ["figure", "table", "write_report"]
@@ -16,7 +16,7 @@ __all__ = ["figure", "table", "write_report"]
 
 def figure(fig, caption: str = "") -> str:
     cap = f"<p>{html.escape(caption)}</p>" if caption else ""
-    return f'<img src="data:image/png;base64,{_png(fig)}">{cap}'
+    return f'<img src="data:image/png;base64,{png_base64(fig)}">{cap}'
 
 
 def table(df: pd.DataFrame) -> str:
