@@ -216,12 +216,7 @@ def test_catalog_commands(capsys):
     assert main(["catalog", "show", "nothing-like-this"]) == 2
 
 
-@pytest.mark.slow
-def test_demo_writes_a_report(tmp_path):
-    out = tmp_path / "demo"
-    assert main(["demo", "--out-dir", str(out)]) == 0
-    page = (out / "index.html").read_text()
-    assert "Western blot" in page and "data:image/png;base64," in page
-    ctrl = pd.read_csv(out / "tp53_mutant_control.csv")
-    mutant = ctrl[ctrl["cell_line"] == "SW480"]
-    assert (mutant["p21_mRNA_fold_24h"] < 1.2).all()
+def test_demo_refuses_a_negative_seed(capsys):
+    # the demo itself runs once, in tests/population/test_demo_headline.py
+    assert main(["demo", "--seed", "-1", "--out", "unused"]) == 2
+    assert "--seed" in capsys.readouterr().err

@@ -78,3 +78,33 @@ def test_every_builtin_study_names_a_known_kind():
         data = yaml.safe_load(path.read_text())
         assert data["name"] == name
         assert data["kind"] in kinds, name
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("study", "arm", "at_least"),
+    [
+        ("mdmx-overexpression", "MDMX 20x", 2.0),  # innate resistance by MDMX
+        ("efflux-pump", "efflux 20x", 5.0),  # efflux pumps
+        ("rescue-degradation-resistant-mdm2", "rescue construct", 10.0),  # on-target control
+    ],
+)
+def test_resistance_controls_shift_the_plate_ic50(tmp_path, study, arm, at_least):
+    s = run_study(study, out=tmp_path)
+    assert s["arms"][arm]["ic50_shift_vs_first_arm"] >= at_least
+    assert (tmp_path / s["arms"][arm]["plate"]).exists()
+
+
+@pytest.mark.slow
+def test_efflux_inhibitor_restores_the_parental_ic50(tmp_path):
+    s = run_study("efflux-pump", out=tmp_path)
+    assert s["arms"]["efflux 20x + inhibitor"]["ic50_shift_vs_first_arm"] < 1.5
+
+
+@pytest.mark.slow
+def test_tp53_mutant_arms_do_not_reach_an_ic50(tmp_path):
+    s = run_study("tp53-wild-type-vs-mutant", out=tmp_path)
+    for arm in ("KT-253 TP53 mutant", "milademetan TP53 mutant"):
+        assert s["arms"][arm]["ic50_qualifier"] == ">"
+        assert s["arms"][arm]["ic50_nM"] >= 10_000
+    assert s["arms"]["KT-253 wild type"]["ic50_qualifier"] == "="

@@ -15,8 +15,10 @@ fitted maximal loss at 24 h; the p53 EC50 is the LL.4 EC50 of total p53 (fold ov
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Mapping
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -29,6 +31,7 @@ from ..model.cells import Variant, cell_model, drug_values
 from ..population import Condition, FateParams, simulate_population
 from ..population.calibrate import FitParameter, Target, calibrate
 from ..simulate import Schedule, compile_model, simulate_ensemble, steady_state
+from .registry import Fields
 
 __all__ = ["HEADLINE_PUBLISHED", "dose_curve", "headline"]
 
@@ -55,9 +58,66 @@ PLATE_TOPS_NM = {
 }
 
 
+CELLS_PER_WELL = 5000  # CellTiter-Glo seeding, 5,000-10,000 cells/well (DOMAIN.md §4)
+
+
 def plate_series(top: float, n: int = 9, dilution: float = 3.0) -> tuple[float, ...]:
     """The dilution series as the plate layout writes it (6 significant digits)."""
     return tuple(float(f"{top / dilution**k:.6g}") for k in range(n))
+
+
+def _ll4(x: float, p: dict) -> float:
+    return p["c"] + (p["d"] - p["c"]) / (1.0 + (x / p["e"]) ** p["b"])
+
+
+def plate_ic50(
+    out: Path,
+    name: str,
+    compound: str,
+    top: float,
+    pop,
+    seed: int,
+    n_points: int = 9,
+    dilution: float = 3.0,
+    hours: float = 72.0,
+) -> dict:
+    """Write a 96-well CellTiter-Glo plate of ``pop`` (simulated at
+    ``plate_series(top, n_points, dilution)``) as the plate reader would, fit it with the plate
+    module (LL.4 with Z' and edge checks) and return the IC50 (or the top concentration with
+    qualifier '>' when the curve never falls below 50 % of vehicle)."""
+    from ..assays import plates
+    from ..insilico import dilution_layout, write_celltiter_glo
+
+    lay = dilution_layout([compound], top, n_points=n_points, dilution=dilution, replicates=3)
+    t = pop.at(hours)
+    cells = dict(zip(t[C.CONC_NM].round(9), t["viable_cells"], strict=True))
+
+    def viable(comp: str, conc_nM: float) -> float:
+        if comp == "staurosporine":
+            return 0.0  # positive control: every cell dead
+        return CELLS_PER_WELL * cells[round(float(conc_nM) if comp else 0.0, 9)]
+
+    w = write_celltiter_glo(out, lay, viable, seed=seed, name=name)
+    res = plates.fit(w["plate"], w["layout"], curves=True)
+    cur = next(c for c in res.curves if c["compound"] == compound)
+    par = cur.get("parameters", {})
+    e = par.get("e", math.nan)
+    # An IC50 exists only where the fitted curve itself falls below 50 % of vehicle within the
+    # tested range (a flat curve fits a meaningless midpoint).
+    reached = (
+        cur["status"] == "ok"
+        and math.isfinite(e)
+        and e <= top
+        and _ll4(top, par) < 50.0
+        and _ll4(e, par) < 75.0
+    )
+    return {
+        "ic50_nM": float(e) if reached else float(top),
+        "qualifier": "=" if reached else ">",
+        "status": cur["status"],
+        "z_prime": res.plates[0].get("z_prime"),
+        "files": [Path(w["plate"]).name, Path(w["layout"]).name],
+    }
 
 
 def dose_curve(
@@ -363,9 +423,85 @@ def _variant(f, key: str, line) -> Variant:
         "mdmx_fold": sub.number("mdmx_fold", v.mdmx_fold, minimum=0, exclusive_minimum=True),
         "bcl2_fold": sub.number("bcl2_fold", v.bcl2_fold, minimum=0, exclusive_minimum=True),
         "efflux_fold": sub.number("efflux_fold", v.efflux_fold, minimum=0, exclusive_minimum=True),
+        "mdm2_construct_nM": sub.number("mdm2_construct_nM", 0.0, minimum=0, unit="nM"),
     }
     sub.done()
     return Variant(**kw)
+
+
+def _dose_response_study(f, ctx) -> dict:
+    """Study kind ``dose-response``: arms (compound x cell background) on CellTiter-Glo plates;
+    IC50 per arm from the plate module, shift against the first arm, and MDM2/p53/p21 fold at
+    ``probe_conc_nM`` and ``readout_h`` (mean of living cells)."""
+    default_line = f.raw("cell_line", None)
+    hours = f.number("hours", 72.0, minimum=0, exclusive_minimum=True, unit="h")
+    readout = f.number("readout_h", 24.0, minimum=0, exclusive_minimum=True, maximum=hours)
+    n_points = f.integer("n_points", 9, minimum=4)
+    dilution = f.number("dilution", 3.0, minimum=1, exclusive_minimum=True)
+    n_cells = f.integer("n_cells", 20, minimum=1)
+    probe = f.number("probe_conc_nM", minimum=0, exclusive_minimum=True, unit="nM")
+    arms = []
+    for a in f.items("arms"):
+        label = a.text("label")
+        comp = a.compound("compound")
+        if default_line is not None and not a.has("cell_line"):
+            line = Fields({"cell_line": default_line}, f.label).cell_line("cell_line")
+        else:
+            line = a.cell_line("cell_line")
+        variant = _variant(a, "variant", line)
+        if a.boolean("efflux_inhibitor", False):
+            variant = dataclasses.replace(variant, efflux_fold=1.0)
+        top = a.number("top_conc_nM", minimum=0, exclusive_minimum=True, unit="nM")
+        a.done()
+        arms.append((label, comp, line, variant, top))
+    if len({a[0] for a in arms}) != len(arms):
+        raise f.error("arms", "every arm needs its own label.")
+    f.done()
+    ctx.out.mkdir(parents=True, exist_ok=True)
+    out: dict = {"arms": {}}
+    frames = []
+    for k, (label, comp, line, variant, top) in enumerate(arms):
+        ctx.progress(f"{label}: {comp.name} on {line.name} ({variant})")
+        concs = plate_series(top, n_points, dilution)
+        extra = [] if any(math.isclose(c, probe) for c in concs) else [probe]
+        pop = simulate_population(
+            comp,
+            variant,
+            [*concs, *extra],
+            hours=hours,
+            readout_h=[readout],
+            n_cells=n_cells,
+            seed=ctx.seed,
+            doubling_time_h=float(line.doubling_time_h.value),
+        )
+        tag = "".join(ch if ch.isalnum() else "_" for ch in label)
+        fit = plate_ic50(
+            ctx.out, f"ctg_{tag}", comp.name, top, pop, ctx.seed + k, n_points, dilution, hours
+        )
+        tr = pop.at(readout)
+        row = tr.iloc[int(np.argmin(np.abs(tr[C.CONC_NM].to_numpy() - probe)))]
+        out["arms"][label] = {
+            "compound": comp.name,
+            "cell_line": line.name,
+            "variant": dataclasses.asdict(variant),
+            "ic50_nM": fit["ic50_nM"],
+            "ic50_qualifier": fit["qualifier"],
+            "plate": fit["files"][0],
+            f"mdm2_fold_{readout:g}h": float(row["mdm2_fold"]),
+            f"p53_fold_{readout:g}h": float(row["p53_fold"]),
+            f"p21_fold_{readout:g}h": float(row["p21_fold"]),
+        }
+        t = pop.table.copy()
+        t.insert(0, "arm", label)
+        frames.append(t)
+    first = next(iter(out["arms"].values()))["ic50_nM"]
+    for v in out["arms"].values():
+        v["ic50_shift_vs_first_arm"] = v["ic50_nM"] / first
+    pd.concat(frames, ignore_index=True).to_csv(
+        ctx.out / "population_readouts.csv", index=False, float_format="%.6g"
+    )
+    out["probe_conc_nM"] = probe
+    return out
 
 
 def _bcl2_venetoclax(f, ctx) -> dict:
@@ -534,10 +670,29 @@ def _pulsed_vs_continuous(f, ctx) -> dict:
     return out
 
 
+def _headline_study(f, ctx) -> dict:
+    n_cells = f.integer("n_cells", 40, minimum=1)
+    f.done()
+    from .demo import run_demo
+
+    s = run_demo(ctx.out, seed=ctx.seed, n_cells=n_cells, progress=ctx.progress)
+    return {k: v for k, v in s.items() if k != "provenance"}
+
+
 def _study_kinds():
     from .registry import StudyKind
 
     return {
+        "dose-response": StudyKind(
+            "dose-response",
+            "compounds x cell backgrounds on CellTiter-Glo plates: IC50 per arm and its shift",
+            _dose_response_study,
+        ),
+        "headline": StudyKind(
+            "headline",
+            "the demo: KT-253 vs milademetan, calibrated on two numbers, the rest predicted",
+            _headline_study,
+        ),
         "bcl2-venetoclax": StudyKind(
             "bcl2-venetoclax",
             "Bcl-2 low vs high: apoptosis vs arrest, rescue by venetoclax, Bliss synergy",

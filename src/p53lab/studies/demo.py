@@ -22,56 +22,27 @@ import pandas as pd
 
 from .. import columns as C
 from .._version import __version__
-from ..assays import plates
 from ..io.store import ResultsStore
 from ..report import html_page, png_base64
-from .cellular import HEADLINE_PUBLISHED, PLATE_TOPS_NM, headline, population_table
+from .cellular import (
+    HEADLINE_PUBLISHED,
+    PLATE_TOPS_NM,
+    headline,
+    plate_ic50,
+    population_table,
+)
 
 __all__ = ["run_demo"]
 
-CELLS_PER_WELL = 5000  # CellTiter-Glo seeding, 5,000-10,000 cells/well (DOMAIN.md §4)
-
 
 def _plate_ic50(out: Path, pops: dict, seed: int) -> dict[tuple[str, str], dict]:
-    """One 96-well CellTiter-Glo plate per compound and background, written as the plate
-    reader would and fitted by the plate module (LL.4 with Z' and edge checks)."""
-    from ..insilico import dilution_layout, write_celltiter_glo
-
+    """One 96-well CellTiter-Glo plate per compound and background."""
     got = {}
     for k, ((name, status), top) in enumerate(PLATE_TOPS_NM.items()):
         comp = "KT-253" if name == "kt-253" else "milademetan"
-        lay = dilution_layout([comp], top, n_points=9, dilution=3, replicates=3)
-        t = pops[(name, status)].at(72.0)
-        cells = dict(zip(t[C.CONC_NM].round(9), t["viable_cells"], strict=True))
-
-        def viable(compound: str, conc_nM: float, cells=cells) -> float:
-            if compound == "staurosporine":
-                return 0.0  # positive control: every cell dead
-            return CELLS_PER_WELL * cells[round(float(conc_nM) if compound else 0.0, 9)]
-
-        w = write_celltiter_glo(
-            out, lay, viable, seed=seed + k, name=f"ctg_{name}_{status}".replace("-", "")
+        got[(name, status)] = plate_ic50(
+            out, f"ctg_{name}_{status}".replace("-", ""), comp, top, pops[(name, status)], seed + k
         )
-        res = plates.fit(w["plate"], w["layout"], curves=True)
-        cur = next(c for c in res.curves if c["compound"] == comp)
-        par = cur.get("parameters", {})
-        e = par.get("e", math.nan)
-        # An IC50 exists only where the fitted curve itself falls below 50 % of vehicle
-        # within the tested range (a flat curve fits a meaningless midpoint).
-        reached = (
-            cur["status"] == "ok"
-            and math.isfinite(e)
-            and e <= top
-            and _ll4(top, par) < 50.0
-            and _ll4(e, par) < 75.0
-        )
-        got[(name, status)] = {
-            "ic50_nM": float(e) if reached else float(top),
-            "qualifier": "=" if reached else ">",
-            "status": cur["status"],
-            "z_prime": res.plates[0].get("z_prime"),
-            "files": [Path(w["plate"]).name, Path(w["layout"]).name],
-        }
     return got
 
 
@@ -143,10 +114,6 @@ def _flow_and_qpcr(out: Path, pops: dict, ic50s: dict, seed: int) -> dict:
             }
     res["qpcr_file"] = Path(ct["ct_table"]).name
     return res
-
-
-def _ll4(x: float, p: dict) -> float:
-    return p["c"] + (p["d"] - p["c"]) / (1.0 + (x / p["e"]) ** p["b"])
 
 
 def run_demo(
