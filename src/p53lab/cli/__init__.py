@@ -35,6 +35,15 @@ _GROUPS = (
 
 EXIT_USAGE = 2
 
+# Optional packages and the pyproject extra that installs each.
+_EXTRAS = {
+    **dict.fromkeys(
+        ("rdkit", "vina", "meeko", "molscrub", "gemmi", "pdbfixer", "openmm"), "screen"
+    ),
+    **dict.fromkeys(("fastapi", "uvicorn", "jinja2", "multipart", "starlette"), "web"),
+    **dict.fromkeys(("roadrunner", "lifelines", "flowkit"), "peers"),
+}
+
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # argparse's own usage errors: exit 2, no traceback
@@ -84,6 +93,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except PermissionError as exc:
         print(f"p53lab: error: permission denied: {exc.filename}.", file=sys.stderr)
+        return EXIT_USAGE
+    except ModuleNotFoundError as exc:
+        top = (exc.name or "").split(".")[0]
+        extra = _EXTRAS.get(top)
+        if extra is None:
+            raise
+        print(
+            f"p53lab: error: this command needs the {extra!r} extra ({top} is not installed): "
+            f'pip install "p53lab[{extra}]".',
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     except BrokenPipeError:  # output piped into `head` and closed early: not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

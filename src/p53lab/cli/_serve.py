@@ -56,7 +56,16 @@ def register(sub) -> None:
 
 
 def _serve(args) -> int:
-    from ..web import Settings, create_app, is_loopback
+    from ..errors import ParameterError
+    from ..web import Settings, is_loopback
+
+    try:
+        from ..web import create_app
+    except ModuleNotFoundError as exc:
+        raise ParameterError(
+            f"p53lab serve needs the web extra ({exc.name} is not installed): "
+            'pip install "p53lab[web]".'
+        ) from None
 
     token = args.token or os.environ.get(TOKEN_ENV) or None
     loopback = is_loopback(args.host)

@@ -9,7 +9,16 @@ from the public library, in the same shape as the matching command's ``--json``.
 >>> app = create_app(Settings(max_upload_mb=50))   # doctest: +SKIP
 """
 
-from ._app import create_app
 from ._settings import Settings, is_loopback
 
 __all__ = ["Settings", "create_app", "is_loopback"]
+
+
+def __getattr__(name: str):
+    # The app needs the ``web`` extra (FastAPI, Jinja2); the settings do not, so the command
+    # line can describe ``p53lab serve`` on a plain install.
+    if name == "create_app":
+        from ._app import create_app
+
+        return create_app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

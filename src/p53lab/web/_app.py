@@ -141,7 +141,9 @@ def _obs(lo: float | None = 0, hi: float | None = None):
 
 
 class Observations(BaseModel):
-    """What was seen; every field optional. Folds are treated/vehicle, percentages 0-100."""
+    """What was seen; every field optional. Folds are treated/vehicle, except ``mdmx_fold``,
+    ``bcl2_fold`` and ``mdm2_basal_fold`` (basal level relative to a responsive wild-type
+    line); percentages 0-100."""
 
     model_config = ConfigDict(extra="forbid")
     p53_fold: float | None = _obs()
@@ -155,6 +157,7 @@ class Observations(BaseModel):
     replicate_cv_pct: float | None = _obs()
     mdmx_fold: float | None = _obs()
     bcl2_fold: float | None = _obs()
+    mdm2_basal_fold: float | None = _obs()
     efflux_inhibitor_reverses: bool | None = None
     hours: float | None = _obs()
     conc_nM: float | None = _obs()
