@@ -57,6 +57,7 @@ __all__ = [
     "fit_many",
     "plot",
     "profile_ci",
+    "result_row",
 ]
 
 OWNER = "fit_dose_response"
@@ -541,6 +542,22 @@ def _levels(ed_levels, level):
 
 
 # ---- public API -----------------------------------------------------------------------------
+
+
+def result_row(r: DoseResponseResult) -> dict:
+    """One fitted curve as ``p53lab fit dose-response --json`` (and the web app) report it."""
+    return {
+        "group": r.group,
+        "status": r.status,
+        "message": r.message,
+        "model": r.model,
+        "parameters": r.parameters,
+        "se": r.se,
+        "ed": r.ed,
+        "metrics": r.metrics,
+        "sigma": r.sigma,
+        "df": r.df,
+    }
 
 
 def fit(

@@ -66,19 +66,7 @@ def _dose_response(args) -> int:
                     for k in r.free
                 }
     rows = [
-        {
-            "group": r.group,
-            "status": r.status,
-            "message": r.message,
-            "model": r.model,
-            "parameters": r.parameters,
-            "se": r.se,
-            "ed": r.ed,
-            "metrics": r.metrics,
-            "sigma": r.sigma,
-            "df": r.df,
-            **({"profile": profiles.get(r.group, {})} if args.profile else {}),
-        }
+        dr.result_row(r) | ({"profile": profiles.get(r.group, {})} if args.profile else {})
         for r in results
     ]
     if args.json:

@@ -250,33 +250,6 @@ def _quadrants(args) -> int:
     return 0
 
 
-_APOPTOSIS_KEYS = (
-    "status",
-    "message",
-    "source",
-    "live_pct",
-    "early_apoptotic_pct",
-    "late_apoptotic_pct",
-    "necrotic_pct",
-    "apoptotic_pct",
-    "counts",
-    "n_events",
-    "n_excluded",
-    "annexin_channel",
-    "pi_channel",
-    "annexin_threshold",
-    "pi_threshold",
-    "annexin_threshold_method",
-    "pi_threshold_method",
-    "percentile",
-    "compensation",
-    "transform",
-    "positive_control",
-    "min_apoptotic_pct",
-    "qc",
-)
-
-
 def _apoptosis(args) -> int:
     from ..flow import apoptosis
     from ..flow.transforms import parse_transform
@@ -317,7 +290,7 @@ def _apoptosis(args) -> int:
             for r in results:
                 if r.ok:
                     save_figure(apoptosis.plot(r), folder / f"{Path(r.source).stem}_apoptosis.png")
-    rows = [{k: r.to_dict()[k] for k in _APOPTOSIS_KEYS} for r in results]
+    rows = [{k: r.to_dict()[k] for k in apoptosis.SUMMARY_KEYS} for r in results]
     if args.json:
         print_json(rows[0] if single else {"samples": rows})
     else:

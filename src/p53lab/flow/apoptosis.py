@@ -69,6 +69,7 @@ __all__ = [
     "CLASSES",
     "DEFAULT_MIN_APOPTOTIC_PCT",
     "DEFAULT_PERCENTILE",
+    "SUMMARY_KEYS",
     "ApoptosisResult",
     "PositiveControlWarning",
     "control_thresholds",
@@ -77,6 +78,33 @@ __all__ = [
     "plot",
     "summary_table",
 ]
+
+# The fields of one result as ``p53lab flow apoptosis --json`` and the web app report them.
+SUMMARY_KEYS = (
+    "status",
+    "message",
+    "source",
+    "live_pct",
+    "early_apoptotic_pct",
+    "late_apoptotic_pct",
+    "necrotic_pct",
+    "apoptotic_pct",
+    "counts",
+    "n_events",
+    "n_excluded",
+    "annexin_channel",
+    "pi_channel",
+    "annexin_threshold",
+    "pi_threshold",
+    "annexin_threshold_method",
+    "pi_threshold_method",
+    "percentile",
+    "compensation",
+    "transform",
+    "positive_control",
+    "min_apoptotic_pct",
+    "qc",
+)
 
 LIVE, NECROTIC, EARLY, LATE = "live", "necrotic", "early_apoptotic", "late_apoptotic"
 CLASSES = (LIVE, NECROTIC, EARLY, LATE)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .._jsonable import jsonable
 from .._version import __version__
 from ..errors import ParameterError, param_error
 
@@ -146,23 +147,7 @@ def write_provenance(path: Path, writer: str, seed: int, parameters: Mapping) ->
         "writer": f"p53lab.insilico.{writer}",
         "p53lab_version": __version__,
         "seed": seed,
-        "parameters": _plain(parameters),
+        "parameters": jsonable(parameters, nonfinite="text"),
     }
     path.write_text(json.dumps(prov, indent=2, sort_keys=True) + "\n")
     return prov
-
-
-def _plain(x):
-    if isinstance(x, Mapping):
-        return {str(k): _plain(v) for k, v in x.items()}
-    if isinstance(x, list | tuple):
-        return [_plain(v) for v in x]
-    if isinstance(x, np.generic):
-        return x.item()
-    if isinstance(x, Path):
-        return str(x)
-    if isinstance(x, float) and not math.isfinite(x):
-        return str(x)
-    if x is None or isinstance(x, bool | int | float | str):
-        return x
-    return repr(x)

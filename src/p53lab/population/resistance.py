@@ -139,7 +139,13 @@ def pool_ic50(table: GrowthTable, shares: Mapping[str, float], inhibitor: bool =
     """IC50 (nM) of a pool, fitted by the dose-response module (LL.4, top fixed at 100 %);
     (top concentration, '>') when the pool never falls to 50 %."""
     concs = table.concs_nM[1:]
-    y = pool_viability(table, shares, concs, inhibitor)
+    return viability_ic50(concs, pool_viability(table, shares, concs, inhibitor))
+
+
+def viability_ic50(concs, viable_pct) -> tuple[float, str]:
+    """IC50 of a viability curve (% of vehicle, LL.4 with the top fixed at 100 % by the
+    dose-response module); (top concentration, '>') when it never falls below 50 %."""
+    concs, y = np.asarray(concs, float), np.asarray(viable_pct, float)
     if np.all(y > 50):
         return float(concs.max()), ">"
     r = dr.fit(concs, y, "ll4", fixed={"d": 100.0})

@@ -30,6 +30,7 @@ from ..errors import SimulationError
 from ..model.cells import Variant, cell_model, drug_values
 from ..population import Condition, FateParams, simulate_population
 from ..population.calibrate import FitParameter, Target, calibrate
+from ..population.resistance import viability_ic50
 from ..simulate import Schedule, compile_model, simulate_ensemble, steady_state
 from .registry import Fields
 
@@ -178,17 +179,6 @@ def _dc50(comp, cell, params, concs=DEGRADER_CONCS) -> float:
 def _p53_ec50(comp, cell, params, concs) -> float:
     d = dose_curve(comp, cell, concs, [P53_EC50_TIME_H], [C.P53_TOTAL], params)
     return _ec50(concs, d[C.P53_TOTAL][:, 0], "p53 EC50")
-
-
-def _ic50(concs, viable_pct) -> tuple[float, str]:
-    """IC50 of a viability curve (% of vehicle); ('>', top) when it never falls below 50 %."""
-    concs, y = np.asarray(concs, float), np.asarray(viable_pct, float)
-    if np.all(y > 50):
-        return float(concs.max()), ">"
-    r = dr.fit(concs, y, "ll4", fixed={"d": 100.0})
-    if r.status != "ok":
-        return math.nan, "not estimable"
-    return float(r.parameters["e"]), "="
 
 
 def _calibrate_kt253(cell: str, seed: int):
@@ -347,10 +337,10 @@ def headline(
     ):
         t72 = pops[(name, "wild_type")].at(72.0)
         t72 = t72[t72[C.CONC_NM] > 0]
-        ic50, qual = _ic50(t72[C.CONC_NM], 100 * t72["viable_rel"])
+        ic50, qual = viability_ic50(t72[C.CONC_NM], 100 * t72["viable_rel"])
         tm = pops[(name, "mutant")].at(72.0)
         tm = tm[tm[C.CONC_NM] > 0]
-        mic50, mqual = _ic50(tm[C.CONC_NM], 100 * tm["viable_rel"])
+        mic50, mqual = viability_ic50(tm[C.CONC_NM], 100 * tm["viable_rel"])
         # MDM2 at 8 h at 10x the compound's own IC50 (mean cell, vs vehicle)
         c10 = 10.0 * ic50
         m8 = dose_curve(comp, cell, [c10], [8.0, 24.0], [C.MDM2_TOTAL], params)[C.MDM2_TOTAL]

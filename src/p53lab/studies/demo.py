@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .. import columns as C
+from .._jsonable import jsonable
 from .._version import __version__
 from ..io.store import ResultsStore
 from ..report import html_page, png_base64
@@ -170,7 +171,7 @@ def run_demo(
         "wall_s": round(time.perf_counter() - t0, 1),
         "files": sorted(p.name for p in out.iterdir()),
     }
-    (out / "summary.json").write_text(json.dumps(_clean(s), indent=2) + "\n")
+    (out / "summary.json").write_text(json.dumps(jsonable(s), indent=2) + "\n")
     say("writing report.html")
     (out / "report.html").write_text(_report(s, table), encoding="utf-8")
     return s
@@ -233,18 +234,6 @@ def _record(path: Path, table: pd.DataFrame, s: dict, seed: int) -> str:
         )
         st.set_status(run_id, "completed")
     return run_id
-
-
-def _clean(x):
-    if isinstance(x, dict):
-        return {str(k): _clean(v) for k, v in x.items()}
-    if isinstance(x, list | tuple):
-        return [_clean(v) for v in x]
-    if isinstance(x, float) and not math.isfinite(x):
-        return None
-    if isinstance(x, np.generic):
-        return _clean(x.item())
-    return x
 
 
 def _row(*cells: str, cell: str = "td") -> str:
@@ -313,8 +302,8 @@ def _report(s: dict, table: pd.DataFrame) -> str:
     )
     head = _row("quantity", "published", "p53lab", "fold error", "", cell="th")
     fe_tab = f"<table>{head}{fe}</table>"
-    cal = json.dumps(_clean(s["calibration"]), indent=2)
-    prov = json.dumps(_clean(s["provenance"]), indent=2)
+    cal = json.dumps(jsonable(s["calibration"]), indent=2)
+    prov = json.dumps(jsonable(s["provenance"]), indent=2)
     ratio = s["growth_potency_ratio"]
     return html_page(
         "p53lab demo: degrader KT-253 vs inhibitor milademetan in RS4;11",

@@ -28,8 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
+from .._jsonable import jsonable
 from .._version import __version__
 from .._yaml import load_yaml_file
 from ..errors import CatalogError, FileFormatError, ParameterError
@@ -160,12 +159,12 @@ def run_study(
         **summary,
         "provenance": {
             "source": label,
-            "spec": _jsonable(data),
+            "spec": jsonable(data),
             "p53lab_version": __version__,
             "wall_s": round(time.perf_counter() - t0, 3),
         },
     }
-    (out_dir / "summary.json").write_text(json.dumps(_jsonable(record), indent=2) + "\n")
+    (out_dir / "summary.json").write_text(json.dumps(jsonable(record), indent=2) + "\n")
     return record
 
 
@@ -176,22 +175,6 @@ def _quiet(msg: str) -> None:
 def _did_you_mean(name: str, candidates) -> str:
     close = difflib.get_close_matches(str(name), list(candidates), n=3, cutoff=0.6)
     return f" Did you mean {', '.join(map(repr, close))}?" if close else ""
-
-
-def _jsonable(x):
-    if isinstance(x, Mapping):
-        return {str(k): _jsonable(v) for k, v in x.items()}
-    if isinstance(x, list | tuple):
-        return [_jsonable(v) for v in x]
-    if isinstance(x, np.ndarray):
-        return _jsonable(x.tolist())
-    if isinstance(x, np.generic):
-        return _jsonable(x.item())
-    if isinstance(x, float) and not math.isfinite(x):
-        return None
-    if isinstance(x, Path):
-        return str(x)
-    return x
 
 
 @dataclass

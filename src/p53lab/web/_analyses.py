@@ -104,21 +104,7 @@ def _dose_response(v: dict) -> Outcome:
     results = dr.fit_many(
         table, "dose", "response", "group" if group_col else None, model=v["model"]
     )
-    rows = [
-        {
-            "group": r.group,
-            "status": r.status,
-            "message": r.message,
-            "model": r.model,
-            "parameters": r.parameters,
-            "se": r.se,
-            "ed": r.ed,
-            "metrics": r.metrics,
-            "sigma": r.sigma,
-            "df": r.df,
-        }
-        for r in results
-    ]
+    rows = [dr.result_row(r) for r in results]
     out = rows if group_col else {k: val for k, val in rows[0].items() if k != "group"}
     headline = []
     for r in results:
@@ -210,33 +196,6 @@ def _quadrants(v: dict) -> Outcome:
     )
 
 
-_APOPTOSIS_KEYS = (
-    "status",
-    "message",
-    "source",
-    "live_pct",
-    "early_apoptotic_pct",
-    "late_apoptotic_pct",
-    "necrotic_pct",
-    "apoptotic_pct",
-    "counts",
-    "n_events",
-    "n_excluded",
-    "annexin_channel",
-    "pi_channel",
-    "annexin_threshold",
-    "pi_threshold",
-    "annexin_threshold_method",
-    "pi_threshold_method",
-    "percentile",
-    "compensation",
-    "transform",
-    "positive_control",
-    "min_apoptotic_pct",
-    "qc",
-)  # the keys of `p53lab flow apoptosis --json`
-
-
 def _apoptosis(v: dict) -> Outcome:
     from ..flow import apoptosis
 
@@ -259,7 +218,7 @@ def _apoptosis(v: dict) -> Outcome:
             pi_threshold=v.get("pi_threshold"),
         )
     d = res.to_dict()
-    out = {k: d[k] for k in _APOPTOSIS_KEYS}
+    out = {k: d[k] for k in apoptosis.SUMMARY_KEYS}
     keys = ("live_pct", "early_apoptotic_pct", "late_apoptotic_pct", "necrotic_pct")
     headline = [(k.replace("_pct", " %").replace("_", " "), _fmt(d[k])) for k in keys]
     summary = apoptosis.summary_table([res])
