@@ -50,7 +50,11 @@ CALIBRATED = ["kt-253.dc50_nM", "milademetan.p53_ec50_nM"]
 
 DEGRADER_CONCS = (0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0)
 SMI_CONCS = (1.0, 3.0, 10.0, 30.0, 100.0, 300.0, 1000.0, 3000.0, 10000.0)
-# The CellTiter-Glo plates: 9-point 1:3 dilution series from the top concentration.
+# 9 points, 1:4: from the top down almost four decades, so that the curve has its upper
+# plateau whichever the compound's potency (a 1:3 series from 10 uM stops at 1.5 nM).
+WESTERN_CONCS_NM = {"kt-253": (10.0,), "milademetan": (1000.0,)}
+PLATE_POINTS = 9
+PLATE_DILUTION = 4.0
 PLATE_TOPS_NM = {
     ("kt-253", "wild_type"): 30.0,
     ("milademetan", "wild_type"): 10000.0,
@@ -307,7 +311,10 @@ def headline(
         futures = {}
         for name, status in PLATE_TOPS_NM:
             comp, params = (kt, kt_params) if name == "kt-253" else (mil, mil_params)
-            concs = plate_series(PLATE_TOPS_NM[(name, status)])
+            concs = plate_series(PLATE_TOPS_NM[(name, status)], PLATE_POINTS, PLATE_DILUTION)
+            # plus the core issue's Western concentrations (KT-253 10 nM, milademetan 1 uM)
+            extra = WESTERN_CONCS_NM[name] if status == "wild_type" else ()
+            concs = tuple(sorted({*concs, *extra}))
             say(f"simulating {n_cells} {cell} cells ({status}) x {len(concs) + 1} doses of {name}")
             futures[(name, status)] = ex.submit(
                 simulate_population,

@@ -27,6 +27,8 @@ from ..io.store import ResultsStore
 from ..report import html_page, png_base64
 from .cellular import (
     HEADLINE_PUBLISHED,
+    PLATE_DILUTION,
+    PLATE_POINTS,
     PLATE_TOPS_NM,
     headline,
     plate_ic50,
@@ -42,7 +44,14 @@ def _plate_ic50(out: Path, pops: dict, seed: int) -> dict[tuple[str, str], dict]
     for k, ((name, status), top) in enumerate(PLATE_TOPS_NM.items()):
         comp = "KT-253" if name == "kt-253" else "milademetan"
         got[(name, status)] = plate_ic50(
-            out, f"ctg_{name}_{status}".replace("-", ""), comp, top, pops[(name, status)], seed + k
+            out,
+            f"ctg_{name}_{status}".replace("-", ""),
+            comp,
+            top,
+            pops[(name, status)],
+            seed + k,
+            n_points=PLATE_POINTS,
+            dilution=PLATE_DILUTION,
         )
     return got
 
@@ -140,7 +149,7 @@ def run_demo(
         s[key]["p53_mutant_ic50_qualifier"] = mut["qualifier"]
     s["plates"] = {f"{k[0]}/{k[1]}": v for k, v in fits.items()}
     # The core issue's Western check, now on the simulated cell populations (mean of living
-    # cells): KT-253 at 10 nM and milademetan at ~1 uM (the plate points nearest to them).
+    # cells): KT-253 at 10 nM and milademetan at 1 uM (simulated beside the plate series).
     for key, conc in (("kt-253", 10.0), ("milademetan", 1000.0)):
         r24 = _nearest_row(pops[(key, "wild_type")], 24.0, conc)
         s[key]["cells_mdm2_fold_24h"] = float(r24["mdm2_fold"])
