@@ -109,13 +109,7 @@ def plate_ic50(
     e = par.get("e", math.nan)
     # An IC50 exists only where the fitted curve itself falls below 50 % of vehicle within the
     # tested range (a flat curve fits a meaningless midpoint).
-    reached = (
-        cur["status"] == "ok"
-        and math.isfinite(e)
-        and e <= top
-        and _ll4(top, par) < 50.0
-        and _ll4(e, par) < 75.0
-    )
+    reached = cur["status"] == "ok" and math.isfinite(e) and e <= top and _ll4(top, par) < 50.0
     return {
         "ic50_nM": float(e) if reached else float(top),
         "qualifier": "=" if reached else ">",
