@@ -8,9 +8,10 @@ IC50s (KT-253 0.3 nM in RS4;11), their ratio (> 200-fold, Kymera; > 1,500-fold, 
 MDM2 response at 8 h and the p53-mutant control.
 
 Assay definitions (what "DC50" and "EC50" mean here): the mean cell of the line is simulated
-at each concentration; DC50 is the LL.4 EC50 of total MDM2 (% of vehicle) at 4 h, Dmax the
-fitted maximal loss at 24 h; the p53 EC50 is the LL.4 EC50 of total p53 (fold over vehicle) at
-8 h; the growth IC50 is the LL.4 IC50 of the 72 h CellTiter-Glo plate (% of vehicle).
+at each concentration; DC50 is the concentration at which total MDM2 is 50 % of vehicle on the
+fitted LL.4 curve at 4 h, Dmax the largest loss at 24 h; the p53 EC50 is the LL.4 EC50 of
+total p53 (fold over vehicle) at 8 h; the growth IC50 is the LL.4 IC50 of the 72 h
+CellTiter-Glo plate (% of vehicle).
 """
 
 from __future__ import annotations
@@ -50,9 +51,10 @@ CALIBRATED = ["kt-253.dc50_nM", "milademetan.p53_ec50_nM"]
 
 DEGRADER_CONCS = (0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0)
 SMI_CONCS = (1.0, 3.0, 10.0, 30.0, 100.0, 300.0, 1000.0, 3000.0, 10000.0)
+# The core issue's Western concentrations, simulated beside the plate series.
+WESTERN_CONCS_NM = {"kt-253": (10.0,), "milademetan": (1000.0,)}
 # 9 points, 1:4: from the top down almost four decades, so that the curve has its upper
 # plateau whichever the compound's potency (a 1:3 series from 10 uM stops at 1.5 nM).
-WESTERN_CONCS_NM = {"kt-253": (10.0,), "milademetan": (1000.0,)}
 PLATE_POINTS = 9
 PLATE_DILUTION = 4.0
 PLATE_TOPS_NM = {
