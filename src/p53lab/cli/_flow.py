@@ -314,32 +314,6 @@ def _apoptosis(args) -> int:
     return 2 if bad else 0
 
 
-_CELL_CYCLE_KEYS = (
-    "status",
-    "message",
-    "source",
-    "channel",
-    "model",
-    "g1_pct",
-    "s_pct",
-    "g2m_pct",
-    "sub_g1_pct",
-    "above_g2_pct",
-    "g1_mean",
-    "g1_cv",
-    "g2_mean",
-    "g2_cv",
-    "g2_g1_ratio",
-    "reduced_chi2",
-    "dof",
-    "n_events",
-    "n_excluded",
-    "n_cycling",
-    "sub_g1_cutoff",
-    "upper_cutoff",
-)
-
-
 def _cell_cycle(args) -> int:
     from ..errors import ParameterError
     from ..flow import SingletGate, cell_cycle
@@ -362,7 +336,7 @@ def _cell_cycle(args) -> int:
         save_figure(cell_cycle.plot(res), args.plot)
     d = res.to_dict()
     if args.json:
-        print_json({k: d[k] for k in _CELL_CYCLE_KEYS})
+        print_json({k: d[k] for k in cell_cycle.SUMMARY_KEYS})
         return 0
     print(
         f"{Path(args.file).name} ({res.channel}, {res.model}): G1 {res.g1_pct:.1f} %, "

@@ -58,7 +58,41 @@ from ..errors import ParameterError, param_error
 from .fcs import FcsData, read_fcs
 from .gating import SingletGate
 
-__all__ = ["MODELS", "CellCycleResult", "DeanJettFox", "Watson", "fit", "plot"]
+__all__ = [
+    "MODELS",
+    "SUMMARY_KEYS",
+    "CellCycleResult",
+    "DeanJettFox",
+    "Watson",
+    "fit",
+    "plot",
+]
+
+# The fields of one result as ``p53lab flow cell-cycle --json`` and the web app report them.
+SUMMARY_KEYS = (
+    "status",
+    "message",
+    "source",
+    "channel",
+    "model",
+    "g1_pct",
+    "s_pct",
+    "g2m_pct",
+    "sub_g1_pct",
+    "above_g2_pct",
+    "g1_mean",
+    "g1_cv",
+    "g2_mean",
+    "g2_cv",
+    "g2_g1_ratio",
+    "reduced_chi2",
+    "dof",
+    "n_events",
+    "n_excluded",
+    "n_cycling",
+    "sub_g1_cutoff",
+    "upper_cutoff",
+)
 
 MIN_EVENTS = 500
 SUB_G1_SIGMAS = 4.0

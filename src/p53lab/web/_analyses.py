@@ -232,32 +232,6 @@ def _apoptosis(v: dict) -> Outcome:
     )
 
 
-_CELL_CYCLE_KEYS = (
-    "status",
-    "message",
-    "source",
-    "channel",
-    "model",
-    "g1_pct",
-    "s_pct",
-    "g2m_pct",
-    "sub_g1_pct",
-    "above_g2_pct",
-    "g1_mean",
-    "g1_cv",
-    "g2_mean",
-    "g2_cv",
-    "g2_g1_ratio",
-    "reduced_chi2",
-    "dof",
-    "n_events",
-    "n_excluded",
-    "n_cycling",
-    "sub_g1_cutoff",
-    "upper_cutoff",
-)  # the keys of `p53lab flow cell-cycle --json`
-
-
 def _cell_cycle(v: dict) -> Outcome:
     from ..errors import ParameterError
     from ..flow import SingletGate, cell_cycle
@@ -279,7 +253,7 @@ def _cell_cycle(v: dict) -> Outcome:
         g1_guess=v.get("g1_guess"),
     )
     d = res.to_dict()
-    out = {k: d[k] for k in _CELL_CYCLE_KEYS}
+    out = {k: d[k] for k in cell_cycle.SUMMARY_KEYS}
     headline = [
         (
             k.replace("_pct", " %").replace("g2m", "G2/M").replace("g1", "G1").replace("s ", "S "),
