@@ -126,7 +126,9 @@ def _dock(args) -> int:
     settings = DockSettings(
         exhaustiveness=args.exhaustiveness, n_poses=args.n_poses, seed=args.seed
     )
-    progress = _Progress()
+    from ._progress import ChunkProgress
+
+    progress = ChunkProgress("molecules", "mol")
     with make_executor(args.workers, args.scheduler, backend=args.backend) as executor:
         try:
             rep = run_screen(
@@ -224,46 +226,3 @@ def _clinical(args) -> int:
     else:
         print(df[["name", "lipinski-veber", "ppi"]].to_string(index=False))
     return 0
-
-
-class _Progress:
-    """A tqdm bar on a terminal; one plain line per committed chunk otherwise."""
-
-    def __init__(self) -> None:
-        self.tty = sys.stderr.isatty()
-        self.bar = None
-        self.shown = 0
-
-    def __call__(self, ev) -> None:
-        if ev.event == "start":
-            from tqdm import tqdm
-
-            self.close()
-            self.bar = tqdm(
-                total=ev.molecules_total,
-                initial=ev.molecules_done,
-                unit="mol",
-                file=sys.stderr,
-                delay=2.0,
-                disable=not self.tty,
-                dynamic_ncols=True,
-            )
-            self.shown = ev.molecules_done
-        elif ev.event == "committed":
-            if self.bar is not None:
-                self.bar.update(ev.molecules_done - self.shown)
-            self.shown = ev.molecules_done
-            if not self.tty:
-                print(
-                    f"chunk {ev.chunks_done}/{ev.chunks_total} committed "
-                    f"({ev.molecules_done}/{ev.molecules_total} molecules)",
-                    file=sys.stderr,
-                    flush=True,
-                )
-        elif ev.event == "failed":
-            print(f"chunk {ev.chunk} failed, not committed: {ev.message}", file=sys.stderr)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-            self.bar = None

@@ -114,7 +114,9 @@ def _sweep(args) -> int:
     if not args.timeout > 0:
         raise param_error(owner, "--timeout", "> 0 seconds", args.timeout)
     spec = load_spec(args.spec)  # every spec error before any worker starts
-    progress = _Progress()
+    from ._progress import ChunkProgress
+
+    progress = ChunkProgress("members", "member", announce_resume=True)
     with (  # the executor first: an unanswering scheduler leaves no empty store behind
         make_executor(
             args.workers, args.scheduler, backend=args.backend, timeout_s=args.timeout
@@ -138,57 +140,6 @@ def _sweep(args) -> int:
         print(f"p53lab: error: {report.message}", file=sys.stderr)
         return EXIT_INCOMPLETE
     return 0
-
-
-class _Progress:
-    """A tqdm bar on a terminal; one plain line per committed chunk otherwise."""
-
-    def __init__(self) -> None:
-        self.tty = sys.stderr.isatty()
-        self.bar = None
-        self.shown = 0
-
-    def __call__(self, ev) -> None:
-        if ev.event == "start":
-            from tqdm import tqdm
-
-            self.bar = tqdm(
-                total=ev.members_total,
-                initial=ev.members_done,
-                unit="member",
-                file=sys.stderr,
-                delay=2.0,  # only runs longer than that get a bar
-                disable=not self.tty,
-                dynamic_ncols=True,
-            )
-            self.shown = ev.members_done
-            if ev.chunks_done:
-                self._line(
-                    f"resuming: {ev.chunks_done}/{ev.chunks_total} chunks already committed "
-                    f"({ev.members_done}/{ev.members_total} members)"
-                )
-        elif ev.event == "committed":
-            if self.bar is not None:
-                self.bar.update(ev.members_done - self.shown)
-            self.shown = ev.members_done
-            if not self.tty:
-                self._line(
-                    f"chunk {ev.chunks_done}/{ev.chunks_total} committed "
-                    f"({ev.members_done}/{ev.members_total} members)"
-                )
-        elif ev.event == "failed":
-            self._line(f"chunk {ev.chunk} failed, not committed: {ev.message}", always=True)
-
-    def _line(self, text: str, always: bool = False) -> None:
-        if self.tty and self.bar is not None:
-            if always:
-                self.bar.write(text, file=sys.stderr)
-            return
-        print(text, file=sys.stderr, flush=True)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
 
 
 # ------------------------------------------------------------------------------- runs
