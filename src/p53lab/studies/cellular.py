@@ -154,7 +154,7 @@ def dose_curve(
     return out
 
 
-def _ec50(concs, y, what: str) -> float:
+def _ec50(concs, y) -> float:
     r = dr.fit(np.asarray(concs), np.asarray(y), "ll4")
     if r.status != "ok":
         return math.nan
@@ -178,7 +178,7 @@ def _dc50(comp, cell, params, concs=DEGRADER_CONCS) -> float:
 
 def _p53_ec50(comp, cell, params, concs) -> float:
     d = dose_curve(comp, cell, concs, [P53_EC50_TIME_H], [C.P53_TOTAL], params)
-    return _ec50(concs, d[C.P53_TOTAL][:, 0], "p53 EC50")
+    return _ec50(concs, d[C.P53_TOTAL][:, 0])
 
 
 def _calibrate_kt253(cell: str, seed: int):
@@ -327,11 +327,19 @@ def headline(
             )
         # --- predictions at the mean cell
         say("predicting p53 EC50 and Dmax")
-        kt_p53_ec50 = _p53_ec50(kt, cell, kt_params, DEGRADER_CONCS)
-        mil_p53_ec50 = _p53_ec50(mil, cell, mil_params, SMI_CONCS)
-        kt_dc50 = _dc50(kt, cell, kt_params)
-        d24 = dose_curve(kt, cell, DEGRADER_CONCS, [DMAX_TIME_H], [C.MDM2_TOTAL], kt_params)
-        dmax = 100.0 - float(np.min(100 * d24[C.MDM2_TOTAL][:, 0]))
+        # The calibration already simulated its targets at the estimates.
+        kt_dc50 = cal_kt.fitted["kt-253 dc50_nM"]["simulated"]
+        mil_p53_ec50 = cal_mil.fitted["milademetan p53_ec50_nM"]["simulated"]
+        d = dose_curve(
+            kt,
+            cell,
+            DEGRADER_CONCS,
+            [P53_EC50_TIME_H, DMAX_TIME_H],
+            [C.P53_TOTAL, C.MDM2_TOTAL],
+            kt_params,
+        )
+        kt_p53_ec50 = _ec50(DEGRADER_CONCS, d[C.P53_TOTAL][:, 0])
+        dmax = 100.0 - float(np.min(100 * d[C.MDM2_TOTAL][:, 1]))
         pops = {key: f.result() for key, f in futures.items()}
     summary: dict = {}
     for name, comp, params, p53_ec50 in (
