@@ -31,7 +31,6 @@ from ..errors import SimulationError
 from ..model.cells import Variant, cell_model, drug_values
 from ..population import Condition, FateParams, simulate_population
 from ..population.calibrate import FitParameter, Target, calibrate
-from ..population.resistance import viability_ic50
 from ..simulate import Schedule, compile_model, simulate_ensemble, steady_state
 from .registry import Fields
 
@@ -275,11 +274,13 @@ def headline(
     progress: Callable[[str], None] | None = None,
     fate: FateParams | None = None,
     workers: int | None = None,
+    out: str | Path = ".",
 ) -> dict:
-    """Calibrate on the two targets, then predict the rest. Returns the summary mapping with
-    ``_populations`` (PopulationResult per arm) and ``calibration`` attached. ``workers``
-    processes share the independent parts (default: up to 2, the cores of a laptop); the
-    result does not depend on it."""
+    """Calibrate on the two targets, then predict the rest. The growth IC50s come from the
+    CellTiter-Glo plates written into ``out`` and fitted by the plate module, as at the bench.
+    Returns the summary mapping with ``_populations`` (PopulationResult per arm), ``plates``
+    and ``calibration`` attached. ``workers`` processes share the independent parts (default:
+    up to 2, the cores of a laptop); the result does not depend on it."""
     import os
 
     say = progress or (lambda m: None)
@@ -341,28 +342,39 @@ def headline(
         kt_p53_ec50 = _ec50(DEGRADER_CONCS, d[C.P53_TOTAL][:, 0])
         dmax = 100.0 - float(np.min(100 * d[C.MDM2_TOTAL][:, 1]))
         pops = {key: f.result() for key, f in futures.items()}
+    say("writing CellTiter-Glo plates and fitting them")
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    plates = {
+        (name, status): plate_ic50(
+            out,
+            f"ctg_{name}_{status}".replace("-", ""),
+            kt.name if name == "kt-253" else mil.name,
+            top,
+            pops[(name, status)],
+            seed + k,
+            n_points=PLATE_POINTS,
+            dilution=PLATE_DILUTION,
+        )
+        for k, ((name, status), top) in enumerate(PLATE_TOPS_NM.items())
+    }
     summary: dict = {}
     for name, comp, params, p53_ec50 in (
         ("kt-253", kt, kt_params, kt_p53_ec50),
         ("milademetan", mil, mil_params, mil_p53_ec50),
     ):
-        t72 = pops[(name, "wild_type")].at(72.0)
-        t72 = t72[t72[C.CONC_NM] > 0]
-        ic50, qual = viability_ic50(t72[C.CONC_NM], 100 * t72["viable_rel"])
-        tm = pops[(name, "mutant")].at(72.0)
-        tm = tm[tm[C.CONC_NM] > 0]
-        mic50, mqual = viability_ic50(tm[C.CONC_NM], 100 * tm["viable_rel"])
+        wt_plate, mut_plate = plates[(name, "wild_type")], plates[(name, "mutant")]
         # MDM2 at 8 h at 10x the compound's own IC50 (mean cell, vs vehicle)
-        c10 = 10.0 * ic50
+        c10 = 10.0 * wt_plate["ic50_nM"]
         m8 = dose_curve(comp, cell, [c10], [8.0, 24.0], [C.MDM2_TOTAL], params)[C.MDM2_TOTAL]
         entry = {
-            "ic50_72h_nM": ic50,
-            "ic50_qualifier": qual,
+            "ic50_72h_nM": wt_plate["ic50_nM"],
+            "ic50_qualifier": wt_plate["qualifier"],
             "p53_ec50_nM": p53_ec50,
             "mdm2_fold_8h": float(m8[0, 0]),
             "mdm2_fold_24h": float(m8[0, 1]),
-            "p53_mutant_ic50_nM": mic50,
-            "p53_mutant_ic50_qualifier": mqual,
+            "p53_mutant_ic50_nM": mut_plate["ic50_nM"],
+            "p53_mutant_ic50_qualifier": mut_plate["qualifier"],
         }
         if name == "kt-253":
             entry |= {"dc50_nM": kt_dc50, "dmax_pct": dmax}
@@ -392,6 +404,7 @@ def headline(
         p = HEADLINE_PUBLISHED[comp_key][q]
         fold[key] = {"published": p, "p53lab": val, "fold_error": max(val / p, p / val)}
     summary["fold_errors"] = fold
+    summary["plates"] = {f"{k[0]}/{k[1]}": v for k, v in plates.items()}
     summary["calibration"] = {"kt-253": cal_kt.to_dict(), "milademetan": cal_mil.to_dict()}
     summary["_populations"] = pops
     return summary

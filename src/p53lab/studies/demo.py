@@ -26,34 +26,11 @@ from .._version import __version__
 from ..io.store import ResultsStore
 from ..report import html_page, png_base64
 from .cellular import (
-    HEADLINE_PUBLISHED,
-    PLATE_DILUTION,
-    PLATE_POINTS,
-    PLATE_TOPS_NM,
     headline,
-    plate_ic50,
     population_table,
 )
 
 __all__ = ["run_demo"]
-
-
-def _plate_ic50(out: Path, pops: dict, seed: int) -> dict[tuple[str, str], dict]:
-    """One 96-well CellTiter-Glo plate per compound and background."""
-    got = {}
-    for k, ((name, status), top) in enumerate(PLATE_TOPS_NM.items()):
-        comp = "KT-253" if name == "kt-253" else "milademetan"
-        got[(name, status)] = plate_ic50(
-            out,
-            f"ctg_{name}_{status}".replace("-", ""),
-            comp,
-            top,
-            pops[(name, status)],
-            seed + k,
-            n_points=PLATE_POINTS,
-            dilution=PLATE_DILUTION,
-        )
-    return got
 
 
 # The FSC-A gate a user draws around the cells on these files (debris lies below ~15,000, the
@@ -137,17 +114,8 @@ def run_demo(
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    s = headline(seed=seed, n_cells=n_cells, progress=say)
+    s = headline(seed=seed, n_cells=n_cells, progress=say, out=out)
     pops = s.pop("_populations")
-    say("writing CellTiter-Glo plates and fitting them")
-    fits = _plate_ic50(out, pops, seed)
-    for key in ("kt-253", "milademetan"):
-        wt, mut = fits[(key, "wild_type")], fits[(key, "mutant")]
-        s[key]["ic50_72h_nM"] = wt["ic50_nM"]
-        s[key]["ic50_qualifier"] = wt["qualifier"]
-        s[key]["p53_mutant_ic50_nM"] = mut["ic50_nM"]
-        s[key]["p53_mutant_ic50_qualifier"] = mut["qualifier"]
-    s["plates"] = {f"{k[0]}/{k[1]}": v for k, v in fits.items()}
     # The core issue's Western check, now on the simulated cell populations (mean of living
     # cells): KT-253 at 10 nM and milademetan at 1 uM (simulated beside the plate series).
     for key, conc in (("kt-253", 10.0), ("milademetan", 1000.0)):
@@ -158,14 +126,6 @@ def run_demo(
     s["assays"] = _flow_and_qpcr(
         out, pops, {k: s[k]["ic50_72h_nM"] for k in ("kt-253", "milademetan")}, seed
     )
-    s["growth_potency_ratio"] = s["milademetan"]["ic50_72h_nM"] / s["kt-253"]["ic50_72h_nM"]
-    p = HEADLINE_PUBLISHED["kt-253"]["ic50_72h_nM"]
-    v = s["kt-253"]["ic50_72h_nM"]
-    s["fold_errors"]["kt-253.ic50_72h_nM"] = {
-        "published": p,
-        "p53lab": v,
-        "fold_error": max(v / p, p / v),
-    }
     table = population_table(pops)
     table.to_csv(out / "population_readouts.csv", index=False, float_format="%.6g")
     say("recording the readouts in the results store")
