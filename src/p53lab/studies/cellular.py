@@ -535,31 +535,21 @@ def _bcl2_venetoclax(f, ctx) -> dict:
 
     base = Variant.of(line)
     td = float(line.doubling_time_h.value)
+
+    def treat(a: float, b: float, fold: float) -> Condition:
+        """MDM2 compound at ``a`` nM with venetoclax at ``b`` nM, on Bcl-2 ``fold``."""
+        return Condition(a, params={"bcl2_level": fold * ven_k / (ven_k + b)}, label=f"{a:g}|{b:g}")
+
+    # Bcl-2 low: the compound alone. Bcl-2 high: the compound with every venetoclax level,
+    # and the combination matrix (venetoclax alone included) for Bliss.
+    grid = {(a, b) for a in (0.0, conc, *drug_concs) for b in ven} - {(0.0, 0.0)}
     res = {}
-    for tag, fold in (("low", low), ("high", high)):
+    for tag, fold, pairs in (("low", low, [(conc, 0.0)]), ("high", high, sorted(grid))):
         ctx.progress(f"Bcl-2 {tag} ({fold:g}x): {comp.name} {conc:g} nM")
-        v = Variant(base.tp53, base.mdm2_amplification, base.mdmx_fold, fold, base.efflux_fold)
-        conds = [conc]
-        if tag == "high":
-            conds += [
-                Condition(
-                    conc, params={"bcl2_level": fold * ven_k / (ven_k + c)}, label=f"+ven {c:g}"
-                )
-                for c in ven
-                if c > 0
-            ]
-            conds += [
-                Condition(
-                    a, params={"bcl2_level": fold * ven_k / (ven_k + b)}, label=f"m{a:g}|{b:g}"
-                )
-                for a in drug_concs
-                for b in ven
-                if not (a == conc and b > 0)
-            ]
         res[tag] = simulate_population(
             comp,
-            v,
-            conds,
+            dataclasses.replace(base, bcl2_fold=fold),
+            [treat(a, b, fold) for a, b in pairs],
             hours=hours,
             readout_h=[readout],
             n_cells=n_cells,
@@ -575,55 +565,23 @@ def _bcl2_venetoclax(f, ctx) -> dict:
     table = pd.concat(frames, ignore_index=True)
     table.to_csv(ctx.out / "population_readouts.csv", index=False, float_format="%.6g")
 
-    def row(tag: str, label: str, t: float) -> pd.Series:
+    def row(tag: str, a: float, b: float, t: float) -> pd.Series:
         tt = res[tag].at(t)
-        return tt[tt["condition"] == label].iloc[0]
+        return tt[tt["condition"] == f"{a:g}|{b:g}"].iloc[0]
 
-    lab = f"{conc:g} nM"
-    low_r, high_r = row("low", lab, readout), row("high", lab, readout)
+    low_r, high_r = row("low", conc, 0.0, readout), row("high", conc, 0.0, readout)
     apo = lambda r: 100 * float(r["early_apoptotic"] + r["late_apoptotic"])  # noqa: E731
     g1 = lambda r: 100 * float(r["arrested"] * (1 - r["early_apoptotic"] - r["late_apoptotic"]))  # noqa: E731
-    ven_rows = {c: row("high", f"+ven {c:g}", readout) for c in ven if c > 0}
-    # Bliss on the 72 h viability matrix (Bcl-2 high), scored by the synergy module.
-    tv = res["high"].at(hours)
-    mat = []
-    for a in [0.0, *drug_concs]:
-        for b in ven:
-            if a == 0 and b == 0:
-                v_ = 1.0
-            elif a == 0:
-                continue
-            else:
-                lbl = (
-                    f"+ven {b:g}"
-                    if (a == conc and b > 0)
-                    else (lab if b == 0 and a == conc else f"m{a:g}|{b:g}")
-                )
-                sel = tv[tv["condition"] == lbl]
-                if sel.empty:
-                    continue
-                v_ = float(sel["viable_rel"].iloc[0])
-            mat.append({"conc1": a, "conc2": b, "response": 100 * v_})
-    # Venetoclax alone (drug 0): a separate population without the MDM2 compound.
-    alone = simulate_population(
-        comp,
-        Variant(base.tp53, base.mdm2_amplification, base.mdmx_fold, high, base.efflux_fold),
-        [
-            Condition(0.0, params={"bcl2_level": high * ven_k / (ven_k + b)}, label=f"v{b:g}")
-            for b in ven
-            if b > 0
-        ],
-        hours=hours,
-        n_cells=n_cells,
-        seed=ctx.seed,
-        doubling_time_h=td,
-    ).at(hours)
-    for b in ven:
-        if b > 0:
-            sel = alone[alone["condition"] == f"v{b:g}"]
-            mat.append(
-                {"conc1": 0.0, "conc2": b, "response": 100 * float(sel["viable_rel"].iloc[0])}
-            )
+    ven_rows = {c: row("high", conc, c, readout) for c in ven if c > 0}
+    # Bliss on the 72 h viability matrix (Bcl-2 high), scored by the synergy module; the
+    # vehicle corner is 100 % by definition.
+    mat = [{"conc1": 0.0, "conc2": 0.0, "response": 100.0}] if 0.0 in ven else []
+    mat += [
+        {"conc1": a, "conc2": b, "response": 100 * float(row("high", a, b, hours)["viable_rel"])}
+        for a in (0.0, *drug_concs)
+        for b in ven
+        if (a, b) != (0.0, 0.0)
+    ]
     m = pd.DataFrame(mat)
     m.to_csv(ctx.out / "combination_viability.csv", index=False, float_format="%.6g")
     bliss = synergy.fit(
