@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -67,15 +67,9 @@ def _variants(line, mdm2_up_fold: float, efflux_up_fold: float) -> dict[str, Var
     v = Variant.of(line)
     return {
         "parental": v,
-        "tp53_mutant": Variant(
-            "missense", v.mdm2_amplification, v.mdmx_fold, v.bcl2_fold, v.efflux_fold
-        ),
-        "mdm2_up": Variant(
-            v.tp53, v.mdm2_amplification * mdm2_up_fold, v.mdmx_fold, v.bcl2_fold, v.efflux_fold
-        ),
-        "efflux_up": Variant(
-            v.tp53, v.mdm2_amplification, v.mdmx_fold, v.bcl2_fold, v.efflux_fold * efflux_up_fold
-        ),
+        "tp53_mutant": replace(v, tp53="missense"),
+        "mdm2_up": replace(v, mdm2_amplification=v.mdm2_amplification * mdm2_up_fold),
+        "efflux_up": replace(v, efflux_fold=v.efflux_fold * efflux_up_fold),
     }
 
 

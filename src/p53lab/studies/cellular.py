@@ -290,7 +290,7 @@ def headline(
 
     line = lookup_line(cell)
     wt = Variant.of(line)
-    mutant = Variant("missense", wt.mdm2_amplification, wt.mdmx_fold, wt.bcl2_fold, wt.efflux_fold)
+    mutant = dataclasses.replace(wt, tp53="missense")
     td = float(line.doubling_time_h.value)
     with _executor(workers) as ex:
         # --- calibration: one uncertain parameter per compound, each against its own target.
