@@ -204,7 +204,7 @@ def escalation(
         if g not in ROUTES[1:] or not (0 <= v < 1):
             raise param_error("escalation", f"mutation_rates.{g}", "a rate in [0, 1) of a route", v)
     rng = np.random.default_rng(seed)
-    conc = _ic(table, start_level)
+    conc = start = _ic(table, start_level)
     n = {"parental": float(n0)}
     size_at_dose, day_of_dose = float(n0), 0
     history = []
@@ -236,7 +236,7 @@ def escalation(
     ic50, q = pool_ic50(table, shares)
     ic50_inh, _ = pool_ic50(table, shares, inhibitor=True)
     return {
-        "start_conc_nM": _ic(table, start_level),
+        "start_conc_nM": start,
         "months": months,
         "final_conc_nM": conc,
         "parental_ic50_nM": parent_ic50,
