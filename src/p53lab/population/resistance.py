@@ -115,7 +115,13 @@ def growth_table(
             progress(f"growth rates of {g} cells under {comp.name}")
         rates[g] = rates_of(variants[g])
     for g in genotypes:
-        inhibited[g] = rates_of(variants["parental"]) if g == "efflux_up" else rates[g]
+        # With the inhibitor, efflux-up cells are parental cells again.
+        if g == "efflux_up":
+            inhibited[g] = (
+                rates["parental"] if "parental" in rates else rates_of(variants["parental"])
+            )
+        else:
+            inhibited[g] = rates[g]
     return GrowthTable(concs, rates, inhibited)
 
 
