@@ -86,6 +86,13 @@ class PopulationResult:
         t = self.table
         return t[np.isclose(t[C.TIME_H], time_h)].reset_index(drop=True)
 
+    def nearest(self, time_h: float, conc_nM: float) -> pd.Series:
+        """The treated condition closest to ``conc_nM`` (on log scale) at ``time_h``."""
+        tab = self.at(time_h)
+        tab = tab[tab[C.CONC_NM] > 0]
+        k = int(np.argmin(np.abs(np.log(tab[C.CONC_NM].to_numpy()) - math.log(conc_nM))))
+        return tab.iloc[k]
+
 
 def _cell_draws(n: int, cv: float, seed: int) -> dict[str, np.ndarray]:
     rng = np.random.default_rng(seed)

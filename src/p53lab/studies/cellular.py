@@ -492,8 +492,7 @@ def _dose_response_study(f, ctx) -> dict:
         fit = plate_ic50(
             ctx.out, f"ctg_{tag}", comp.name, top, pop, ctx.seed + k, n_points, dilution, hours
         )
-        tr = pop.at(readout)
-        row = tr.iloc[int(np.argmin(np.abs(tr[C.CONC_NM].to_numpy() - probe)))]
+        row = pop.nearest(readout, probe)
         out["arms"][label] = {
             "compound": comp.name,
             "cell_line": line.name,

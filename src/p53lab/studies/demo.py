@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import html
 import json
-import math
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -38,13 +37,6 @@ __all__ = ["run_demo"]
 FSC_GATE = 25_000.0
 
 
-def _nearest_row(pop, t: float, conc: float) -> pd.Series:
-    tab = pop.at(t)
-    tab = tab[tab[C.CONC_NM] > 0]
-    k = int(np.argmin(np.abs(np.log(tab[C.CONC_NM].to_numpy()) - math.log(conc))))
-    return tab.iloc[k]
-
-
 def _flow_and_qpcr(out: Path, pops: dict, ic50s: dict, seed: int) -> dict:
     """Annexin V/PI FCS at 48 h and a qPCR Ct table at 8 h, both at 10x each compound's own
     IC50, analysed back by the flow and qPCR modules."""
@@ -63,7 +55,7 @@ def _flow_and_qpcr(out: Path, pops: dict, ic50s: dict, seed: int) -> dict:
     folds = {"vehicle": {"CDKN1A": 1.0, "MDM2": 1.0, "BBC3": 1.0}}
     for k, name in enumerate(("kt-253", "milademetan")):
         c10 = 10 * ic50s[name]
-        r48 = _nearest_row(pops[(name, "wild_type")], 48.0, c10)
+        r48 = pops[(name, "wild_type")].nearest(48.0, c10)
         frac = {
             "live": float(r48["live"]),
             "early_apoptotic": float(r48["early_apoptotic"]),
@@ -85,7 +77,7 @@ def _flow_and_qpcr(out: Path, pops: dict, ic50s: dict, seed: int) -> dict:
             },
             "fcs": Path(w["sample"]).name,
         }
-        r8 = _nearest_row(pops[(name, "wild_type")], 8.0, c10)
+        r8 = pops[(name, "wild_type")].nearest(8.0, c10)
         folds[name] = {
             "CDKN1A": float(r8["CDKN1A_mrna_fold"]),
             "MDM2": float(r8["MDM2_mrna_fold"]),
@@ -119,7 +111,7 @@ def run_demo(
     # The core issue's Western check, now on the simulated cell populations (mean of living
     # cells): KT-253 at 10 nM and milademetan at 1 uM (simulated beside the plate series).
     for key, conc in (("kt-253", 10.0), ("milademetan", 1000.0)):
-        r24 = _nearest_row(pops[(key, "wild_type")], 24.0, conc)
+        r24 = pops[(key, "wild_type")].nearest(24.0, conc)
         s[key]["cells_mdm2_fold_24h"] = float(r24["mdm2_fold"])
         s[key]["cells_mdm2_fold_24h_conc_nM"] = float(r24[C.CONC_NM])
     say("writing Annexin V/PI FCS files and a qPCR Ct table and analysing them")
