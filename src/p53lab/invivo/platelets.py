@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy.integrate import solve_ivp
 
-from ..errors import param_error
+from ..errors import SimulationError, param_error
 from . import _params
 from .pathway import ExposureResponse, exposure_response
 from .pk import PKParams, check_dose_unit, concentrations, pk_params, sample_population
@@ -88,7 +88,7 @@ def friberg(
         max_step=6.0,
     )
     if sol.status != 0:
-        raise RuntimeError(f"Friberg model integration failed: {sol.message}")
+        raise SimulationError(f"Friberg model integration failed: {sol.message}")
     return sol.y[4 * n : 5 * n].T
 
 

@@ -31,7 +31,7 @@ from scipy.integrate import solve_ivp
 
 from ..assays import xenograft as tgi_assay
 from ..catalog import cell_line as lookup_line
-from ..errors import ParameterError, param_error
+from ..errors import ParameterError, SimulationError, param_error
 from . import _params
 from .pathway import ActivityTrace, pathway_activity
 from .pk import PKParams, check_dose_unit, pk_params
@@ -99,7 +99,7 @@ def simeoni_volumes(
         max_step=2.0,
     )
     if sol.status != 0:
-        raise ParameterError(f"tumour growth integration failed: {sol.message}")
+        raise SimulationError(f"tumour growth integration failed: {sol.message}")
     return sol.y.reshape(4, n, -1).sum(axis=0).T
 
 
