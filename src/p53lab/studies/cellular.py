@@ -268,13 +268,13 @@ def _executor(workers: int):
 
 
 def headline(
+    out: str | Path,
     seed: int = 0,
     n_cells: int = 40,
     cell: str = "RS4;11",
     progress: Callable[[str], None] | None = None,
     fate: FateParams | None = None,
     workers: int | None = None,
-    out: str | Path = ".",
 ) -> dict:
     """Calibrate on the two targets, then predict the rest. The growth IC50s come from the
     CellTiter-Glo plates written into ``out`` and fitted by the plate module, as at the bench.

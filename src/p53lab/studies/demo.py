@@ -106,7 +106,7 @@ def run_demo(
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    s = headline(seed=seed, n_cells=n_cells, progress=say, out=out)
+    s = headline(out, seed=seed, n_cells=n_cells, progress=say)
     pops = s.pop("_populations")
     # The core issue's Western check, now on the simulated cell populations (mean of living
     # cells): KT-253 at 10 nM and milademetan at 1 uM (simulated beside the plate series).
