@@ -44,14 +44,6 @@ def test_schedules_at_equal_monthly_dose_report_nadir_and_recovery():
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="Known disagreement: with the estimated human PK (free milademetan peaks ~0.3 uM at "
-    "260 mg) the p53 circuit's PUMA response is still in its steep, convex range, so "
-    "concentrating the monthly dose in 6 days activates progenitors MORE than spreading it "
-    "(25 % vs 10 % grade 3/4 in the built-in study). The clinic's lower rate on days 1-3 and "
-    "15-17 is reproduced only when exposure saturates the circuit (fu ~1 in trial runs).",
-)
 def test_intermittent_less_grade34_than_daily_at_equal_monthly_dose():
     arms = {
         "intermittent": Regimen(260, "mg", "d1-3,15-17/q28d", 84),
@@ -59,3 +51,27 @@ def test_intermittent_less_grade34_than_daily_at_equal_monthly_dose():
     }
     r = run_platelets("milademetan", arms, n_patients=40, days=84, seed=0)
     assert r.arm("intermittent")["grade34_pct"] < r.arm("daily")["grade34_pct"]
+
+
+@pytest.mark.slow
+def test_a50_calibration_record_still_holds():
+    # parameters.yaml: a50 was chosen so that 260 mg d1-3,15-17 q28d gives the published 15 %
+    # grade 3/4 (Gounder 2023) in the 40 patients of the built-in study; if the circuit or the
+    # PK changes, this fails and a50 must be re-derived by the rule written there.
+    arms = {"intermittent": Regimen(260, "mg", "d1-3,15-17/q28d", 84)}
+    r = run_platelets("milademetan", arms, n_patients=40, days=84, seed=0)
+    assert r.arm("intermittent")["grade34_pct"] == pytest.approx(15.0, abs=5.0)
+
+
+def test_progenitor_driver_is_the_arrest_arm_and_saturates():
+    from p53lab.invivo.pathway import exposure_response
+    from p53lab.invivo.platelets import READOUT
+
+    er = exposure_response("milademetan", "reference", READOUT)
+    assert READOUT == "p21_fold_minus_1"
+    top = er.response.max()
+    # half of the maximal p21 induction is reached well below the free peak of a 260 mg dose
+    # (~0.3 uM), and the response is flat at the top (saturating, unlike PUMA's switch)
+    c_half = er.concs_nM[np.argmax(er.response >= 0.5 * top)]
+    assert c_half < 300.0
+    assert er.steady(1e4) == pytest.approx(top, rel=0.05)

@@ -202,7 +202,7 @@ class ExposureResponse:
         return out
 
 
-READOUTS = ("puma_fold_minus_1", "puma_free_excess_nM")
+READOUTS = ("puma_fold_minus_1", "puma_free_excess_nM", "p21_fold_minus_1")
 
 
 @lru_cache(maxsize=32)
@@ -210,7 +210,8 @@ def exposure_response(
     compound, cell: str | Variant, readout: str = "puma_fold_minus_1"
 ) -> ExposureResponse:
     """Build the :class:`ExposureResponse` of ``readout`` for ``compound`` in ``cell``:
-    'puma_fold_minus_1' (total PUMA / untreated − 1) or 'puma_free_excess_nM'."""
+    'puma_fold_minus_1' (total PUMA / untreated − 1, the apoptotic arm), 'puma_free_excess_nM'
+    or 'p21_fold_minus_1' (p21 / untreated − 1, the arrest arm)."""
     if readout not in READOUTS:
         from ..errors import param_error
 
@@ -221,12 +222,18 @@ def exposure_response(
 
     def run(c):
         r = simulate(
-            m, Schedule.bath(float(c)), grid, outputs=[C.PUMA, PUMA_FREE], preequilibrate=True
+            m,
+            Schedule.bath(float(c)),
+            grid,
+            outputs=[C.PUMA, PUMA_FREE, C.P21],
+            preequilibrate=True,
         )
         if r.status != "ok":
             raise SimulationError(f"exposure response at {c:g} nM: {r.message}")
         if readout == "puma_fold_minus_1":
             return np.asarray(r[C.PUMA]) / float(r[C.PUMA][0]) - 1.0
+        if readout == "p21_fold_minus_1":
+            return np.asarray(r[C.P21]) / float(r[C.P21][0]) - 1.0
         return np.maximum(np.asarray(r[PUMA_FREE]) - float(r[PUMA_FREE][0]), 0.0)
 
     traces = [run(c) for c in concs]

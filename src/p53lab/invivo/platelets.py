@@ -6,11 +6,18 @@ Friberg 2002 J Clin Oncol 20:4713, applied to platelets::
     dT1/dt = ktr·(Prol − T1),  dT2/dt = ktr·(T1 − T2),  dT3/dt = ktr·(T2 − T3)
     dCirc/dt = ktr·T3 − ktr·Circ               ktr = 4/MTT, all pools start at Circ0
 
-The drug effect E(t) is p53 activation in megakaryocyte progenitors (on-target, DOMAIN.md §6):
-the core circuit of a TP53-wild-type reference cell under the patient's free plasma
-concentration gives A(t) = total PUMA / untreated − 1 (through the circuit's exposure–response
-reduction, :func:`p53lab.invivo.pathway.exposure_response`), and
-``E = Emax·A^h/(A50^h + A^h)`` (``parameters.yaml``, section ``platelets``).
+The drug effect E(t) is p53 activation in megakaryocyte progenitors (on-target, DOMAIN.md §6).
+Friberg's E slows the proliferation of the precursor pool, so its driver is the circuit's
+antiproliferative arm: the core circuit of a TP53-wild-type reference cell under the patient's
+free plasma concentration gives A(t) = p21 / untreated − 1 (through the circuit's
+exposure–response reduction, :func:`p53lab.invivo.pathway.exposure_response`), and
+``E = Emax·A^h/(A50^h + A^h)`` (``parameters.yaml``, section ``platelets``). p21, not PUMA:
+MDM2 inhibition impairs megakaryocyte proliferation and maturation rather than killing the
+progenitors (RG7112: Iancu-Rubin 2014 Exp Hematol 42:137), and the cell-fate module reads arrest
+from p21 in the same way. The choice matters for schedules: p21 saturates at the free
+concentrations of clinical doses while PUMA is still in its steep, switch-like range, so with
+PUMA a peak-heavy schedule would suppress progenitors more than the same monthly dose spread
+daily, the opposite of the clinic's experience with days 1–3 and 15–17 (Gounder 2023).
 
 CTCAE v5 platelet count decreased (×10⁹/L): grade 1 < LLN (150)–75, grade 2 < 75–50,
 grade 3 < 50–25, grade 4 < 25. Per patient: nadir and its day; recovery = days from a nadir
@@ -37,6 +44,7 @@ from .regimens import Regimen
 __all__ = ["PlateletResult", "ctcae_grade", "friberg", "run_platelets"]
 
 LLN = 150.0
+READOUT = "p21_fold_minus_1"  # the circuit readout that drives the progenitor effect
 RECOVERED_1E9_PER_L = 75.0  # recovery: back to grade <= 1 (>= 75 x10^9/L) after a nadir below
 _GRADE_EDGES = (150.0, 75.0, 50.0, 25.0)
 
@@ -179,7 +187,7 @@ def run_platelets(
     om = math.sqrt(math.log1p(cv**2))
     base = b0 * np.exp(rng.normal(-(om**2) / 2, om, int(n_patients)))
     say(f"platelets: exposure-response of the p53 circuit in progenitor cells ({compound})")
-    er = exposure_response(compound, "reference", "puma_fold_minus_1")
+    er = exposure_response(compound, "reference", READOUT)
     grid = np.arange(0.0, days + 0.5, 1.0)
     count_rows, pat_rows, arm_rows = [], [], []
     for label, reg in arms.items():

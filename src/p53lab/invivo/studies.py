@@ -225,9 +225,10 @@ def _platelets(f, ctx) -> dict:
         [("Platelet counts (10th–90th percentile)", figure(fig) + table(res.arms))],
         res.provenance,
         [f"pk/{comp}/human", "platelets"],
-        "Friberg 2002 model; drug effect from p53 activation (PUMA induction) of the core "
-        "circuit in TP53-wild-type progenitor cells. Published: grade 3/4 thrombocytopenia 15 % "
-        "at 260 mg days 1-3 and 15-17 q28d, 29 % over all schedules (Gounder 2023).",
+        "Friberg 2002 model; drug effect from p53 activation (p21 induction, the arrest arm) "
+        "of the core circuit in TP53-wild-type progenitor cells. Published: grade 3/4 "
+        "thrombocytopenia 15 % at 260 mg days 1-3 and 15-17 q28d (the calibration target of "
+        "a50), 29 % over all schedules (Gounder 2023). The other arms are predictions.",
     )
     arms_out = res.arms.set_index("arm")
     return {
