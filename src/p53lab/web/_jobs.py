@@ -102,6 +102,12 @@ class Job:
                             del self.messages[:-MAX_MESSAGES]
                 if finished:
                     break
+                # Cancellation is also checked here: a cancel that arrives while the process
+                # is being started finds no process to terminate.
+                if self._cancel.is_set():
+                    proc.terminate()
+                    proc.wait()
+                    raise JobCancelled()
                 if timeout_s is not None and time.monotonic() - t0 > timeout_s:
                     proc.kill()
                     proc.wait()
