@@ -35,8 +35,7 @@ import numpy as np
 import pandas as pd
 
 from p53lab.parallel import make_executor
-from p53lab.screen import DockSettings, evaluate, plot_enrichment, run_screen
-from p53lab.screen._evaluate import _mw_scores
+from p53lab.screen import DockSettings, evaluate, mw_scores, plot_enrichment, run_screen
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "reference"
@@ -121,7 +120,7 @@ def main() -> None:
         results["pipeline (consensus)"] = evaluate(pipe, actives, score_column="consensus_rank")
         results["pipeline (Vina score, pruned last)"] = evaluate(pipe, actives)
         curves["pipeline consensus"] = (pipe["consensus_rank"].to_numpy(float), y)
-        curves["MW only"] = (_mw_scores(pipe["smiles"]), y)
+        curves["MW only"] = (mw_scores(pipe["smiles"]), y)
         if not a.skip_plain:
             t = time.perf_counter()
             run_screen(

@@ -54,6 +54,7 @@ __all__ = [
     "fit",
     "lint_layout",
     "normalise",
+    "normalise_role",
     "plate_qc",
     "plot",
     "z_prime",
@@ -107,7 +108,9 @@ class LayoutProblem:
         return f"{head}{val}: {self.message}" if head else self.message
 
 
-def _role(text: str) -> str:
+def normalise_role(text: str) -> str:
+    """A layout's role cell as the canonical role name (case, spaces, hyphens and the aliases
+    of ``ROLE_ALIASES`` folded)."""
     t = str(text).strip().lower().replace(" ", "_").replace("-", "_")
     return ROLE_ALIASES.get(t, t)
 
@@ -165,7 +168,7 @@ def lint_layout(layout: pd.DataFrame, n_wells: int | None = None) -> list[Layout
             else:
                 seen[key] = line
         raw_role = cell(row, "role")
-        role = _role(raw_role)
+        role = normalise_role(raw_role)
         if role not in ROLES:
             flag("role", raw_role, f"unknown role; use one of {', '.join(ROLES)}.")
             continue
@@ -283,7 +286,7 @@ _GROUP = ["plate", "role", "compound", "concentration_nM"]
 def _merge(plate: pd.DataFrame, layout: pd.DataFrame, source: str) -> pd.DataFrame:
     lay = layout.copy()
     lay["well"] = [well_name(*parse_well(w)) for w in lay["well"]]
-    lay["role"] = [_role(r) for r in lay["role"]]
+    lay["role"] = [normalise_role(r) for r in lay["role"]]
     conc = pd.to_numeric(lay["concentration"].replace("", np.nan), errors="coerce")
     units = lay["unit"].replace("", "nM")
     lay["concentration_nM"] = [

@@ -186,8 +186,7 @@ def _evaluate(args) -> int:
     if args.plot:
         import pandas as pd
 
-        from ..screen import plot_enrichment
-        from ..screen._evaluate import _mw_scores
+        from ..screen import mw_scores, plot_enrichment
 
         df = pd.read_parquet(args.scores)
         from ..screen import read_actives
@@ -196,7 +195,7 @@ def _evaluate(args) -> int:
         y = df["id"].astype(str).isin(acts).to_numpy().astype(int)
         curves = {args.score_column: (df[args.score_column].to_numpy(dtype=float), y)}
         if "smiles" in df.columns:
-            curves["MW only"] = (_mw_scores(df["smiles"]), y)
+            curves["MW only"] = (mw_scores(df["smiles"]), y)
         plot_enrichment(curves, args.plot)
         print(f"p53lab: wrote {args.plot}", file=sys.stderr)
     if args.json:

@@ -37,7 +37,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..assays.plates import _role, lint_layout
+from ..assays.plates import lint_layout, normalise_role
 from ..errors import FileFormatError, ParameterError, param_error
 from ..io.plates import LAYOUT_COLUMNS, PLATE_FORMATS, infer_format, parse_well, read_layout
 from ..io.plates import well_name as _well_name
@@ -215,7 +215,7 @@ def _layout_frame(owner: str, layout, n_wells: int | None) -> tuple[pd.DataFrame
             "Fix them all and write again."
         )
     lay = lay[[c for c in LAYOUT_COLUMNS]].copy()
-    lay["role"] = [_role(r) for r in lay["role"]]
+    lay["role"] = [normalise_role(r) for r in lay["role"]]
     lay = lay[lay["role"] != "empty"].reset_index(drop=True)
     rc = [parse_well(w) for w in lay["well"]]
     lay["well"] = [_well_name(r, c) for r, c in rc]

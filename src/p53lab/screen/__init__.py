@@ -31,7 +31,7 @@ from ._dock import (
     prepare_ligand,
     prepare_receptor,
 )
-from ._evaluate import EvaluationResult, evaluate, plot_enrichment, read_actives
+from ._evaluate import EvaluationResult, evaluate, mw_scores, plot_enrichment, read_actives
 from ._filters import (
     DESCRIPTORS,
     PROFILES,
@@ -112,6 +112,7 @@ __all__ = [
     "iter_chunks",
     "load_ligand",
     "mdm2_residue_offset",
+    "mw_scores",
     "pains_matches",
     "plot_enrichment",
     "pose_contacts",

@@ -63,7 +63,9 @@ def _table(scores) -> pd.DataFrame:
         raise FileFormatError(f"{path}: cannot read the scores table ({exc}).") from None
 
 
-def _mw_scores(smiles: pd.Series) -> np.ndarray:
+def mw_scores(smiles: pd.Series) -> np.ndarray:
+    """The property-only baseline: molecular weight as a score (heavier = better, i.e. more
+    negative, as docking scores); unparsable SMILES score +inf (last)."""
     from rdkit import Chem, RDLogger
     from rdkit.Chem import Descriptors
 
@@ -96,7 +98,7 @@ def evaluate(scores, actives, *, score_column: str = "score_kcal_mol") -> Evalua
     s = np.where(np.isnan(s), np.inf, s)
     base_auc = base_ef1 = None
     if "smiles" in df.columns:
-        mw = _mw_scores(df["smiles"])
+        mw = mw_scores(df["smiles"])
         base_auc = roc_auc(mw, y)
         base_ef1 = enrichment_factor(mw, y, 0.01)
     return EvaluationResult(
