@@ -175,3 +175,42 @@ def test_small_screen_end_to_end_resume_and_evaluate(structures, tmp_path, capsy
     # nut beats 2 of 3 decoys
     assert ev["property_baseline_roc_auc"] == pytest.approx(2 / 3)
     assert (tmp_path / "e.png").stat().st_size > 1000
+
+
+@pytest.mark.slow
+def test_a_repeated_input_smiles_is_not_docked_twice(structures, tmp_path, capsys):
+    lib = tmp_path / "lib.csv"
+    lib.write_text(f"id,smiles\nnut,{NUTLIN3A}\ntiny,CCO\nnut-again,{NUTLIN3A}\n")
+    out = tmp_path / "screen"
+    args = [
+        "screen",
+        "dock",
+        str(lib),
+        "--receptor",
+        str(structures / "5ZXF_receptor_renumbered.pdb"),
+        "--reference-ligand",
+        str(structures / "5ZXF_nutlin3a.mol2"),
+        "--exhaustiveness",
+        "1",
+        "--n-poses",
+        "1",
+        "--chunk-size",
+        "1",
+        "--out",
+        str(out),
+        "--json",
+    ]
+    assert main(args) == 0
+    rep = json.loads(capsys.readouterr().out)
+    assert rep["chunks_run"] == 2  # nut and tiny; the repeat never reaches a worker
+    df = pd.read_parquet(out / "scores.parquet").set_index("id")
+    assert list(df.index) == ["nut", "tiny", "nut-again"]  # file order kept
+    assert df.loc["nut", "status"] == "docked"
+    assert df.loc["nut-again", "status"] == "duplicate"
+    assert "duplicate of nut" in df.loc["nut-again", "message"]
+    assert df.loc["nut-again", "smiles"] == df.loc["nut", "smiles"]  # the standardised form
+    assert pd.isna(df.loc["nut-again", "score_kcal_mol"])
+    # resuming neither docks nor records the repeat again
+    assert main([*args, "--resume"]) == 0
+    assert json.loads(capsys.readouterr().out)["chunks_run"] == 0
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "scores.parquet").set_index("id"), df)

@@ -387,6 +387,47 @@ def _commit(con, result: dict) -> None:
         raise
 
 
+_REPEATS = "s1-repeats"
+
+
+def _split_repeats(records) -> tuple[list[Record], list[tuple[Record, Record]]]:
+    """The records to dock, and (repeat, first occurrence) for records whose input SMILES is
+    exactly that of an earlier record: those are not docked again. (Repeats that differ only
+    after standardisation, such as salts or tautomers, are docked and marked afterwards.)"""
+    first: dict[str, Record] = {}
+    unique, repeats = [], []
+    for r in records:
+        key = (r.smiles or "").strip()
+        if key and key in first:
+            repeats.append((r, first[key]))
+            continue
+        if key:
+            first[key] = r
+        unique.append(r)
+    return unique, repeats
+
+
+def _commit_repeats(con, repeats: list[tuple[Record, Record]]) -> None:
+    std = dict(
+        con.execute("SELECT \"index\", smiles FROM molecules WHERE chunk LIKE 's1-%'").fetchall()
+    )
+    rows = [
+        {
+            "index": r.index,
+            ID: r.id,
+            SMILES: std.get(f.index) or (r.smiles or ""),
+            STATUS: STATUS_DUPLICATE,
+            MESSAGE: f"duplicate of {f.id} (the same input SMILES); not docked again",
+            SCORE: math.nan,
+            "vinardo_kcal_mol": math.nan,
+            "pharmacophore_fit_A": math.nan,
+            "contacts": "",
+        }
+        for r, f in repeats
+    ]
+    _commit(con, {"key": _REPEATS, "rows": rows, "poses": [], "elapsed_s": 0.0, "worker": "main"})
+
+
 def _fingerprint(library: Path, receptor: Receptor, box: Box, settings: dict) -> str:
     st = library.stat()
     h = hashlib.sha1()
@@ -485,9 +526,8 @@ def run_screen(
                 ],
             )
         done = {r[0] for r in con.execute("SELECT chunk FROM chunks").fetchall()}
-        chunks = [
-            (f"s1-{i:06d}", tuple(c)) for i, c in enumerate(iter_chunks(records_iter, chunk_size))
-        ]
+        unique, repeats = _split_repeats(records_iter)
+        chunks = [(f"s1-{i:06d}", tuple(c)) for i, c in enumerate(iter_chunks(unique, chunk_size))]
         n_total = sum(len(c) for _, c in chunks)
 
         def make(key, recs, ex=None, pre=True):
@@ -502,6 +542,9 @@ def run_screen(
             done,
             progress,
         )
+        if repeats and _REPEATS not in done:
+            _commit_repeats(con, repeats)
+            done.add(_REPEATS)
         if stage2_fraction > 0 and not failed:
             top = con.execute(
                 f"SELECT \"index\", id, smiles FROM molecules WHERE chunk LIKE 's1-%' AND "
