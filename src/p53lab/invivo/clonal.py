@@ -27,9 +27,8 @@ import pandas as pd
 
 from ..errors import param_error
 from . import _params
-from .pathway import exposure_response
 from .pk import check_dose_unit, concentrations, pk_params
-from .platelets import READOUT, drug_effect
+from .platelets import drug_effect, progenitor_response
 from .regimens import Regimen
 
 __all__ = ["ClonalResult", "mean_progenitor_effect", "run_clonal"]
@@ -41,7 +40,7 @@ def mean_progenitor_effect(compound: str, regimen: Regimen, cycle_days: float = 
     """Ē: the progenitor drug effect of the typical patient averaged over one cycle."""
     pk = pk_params(compound, "human")
     check_dose_unit(pk, regimen.dose_unit, "the clonal study")
-    er = exposure_response(compound, "reference", READOUT)
+    er = progenitor_response(compound)
     # the second cycle (accumulation done) of a regimen given for two cycles
     two = replace(regimen, duration_days=2 * cycle_days)
     t = np.arange(0.0, 2 * cycle_days * 24.0 + 1.0, 1.0)

@@ -41,7 +41,7 @@ from .pathway import ExposureResponse, exposure_response
 from .pk import PKParams, check_dose_unit, concentrations, pk_params, sample_population
 from .regimens import Regimen
 
-__all__ = ["PlateletResult", "ctcae_grade", "friberg", "run_platelets"]
+__all__ = ["PlateletResult", "ctcae_grade", "friberg", "progenitor_response", "run_platelets"]
 
 LLN = 150.0
 READOUT = "p21_fold_minus_1"  # the circuit readout that drives the progenitor effect
@@ -98,6 +98,13 @@ def friberg(
     if sol.status != 0:
         raise SimulationError(f"Friberg model integration failed: {sol.message}")
     return sol.y[4 * n : 5 * n].T
+
+
+def progenitor_response(compound) -> ExposureResponse:
+    """The progenitor drive A of :func:`drug_effect` (p21 fold − 1 of the reference cell) as an
+    exposure–response of ``compound``: one place pairs the readout with ``a50``, for the
+    platelet, clonal and trial modules alike."""
+    return exposure_response(compound, "reference", READOUT)
 
 
 def drug_effect(a, emax=None, a50=None, hill=None):
@@ -187,7 +194,7 @@ def run_platelets(
     om = math.sqrt(math.log1p(cv**2))
     base = b0 * np.exp(rng.normal(-(om**2) / 2, om, int(n_patients)))
     say(f"platelets: exposure-response of the p53 circuit in progenitor cells ({compound})")
-    er = exposure_response(compound, "reference", READOUT)
+    er = progenitor_response(compound)
     grid = np.arange(0.0, days + 0.5, 1.0)
     count_rows, pat_rows, arm_rows = [], [], []
     for label, reg in arms.items():

@@ -32,8 +32,7 @@ from ..model.cells import Variant
 from . import _params
 from .pathway import exposure_response
 from .pk import check_dose_unit, concentrations, pk_params, sample_population
-from .platelets import READOUT as PLATELET_READOUT
-from .platelets import ctcae_grade, simulate_arm
+from .platelets import ctcae_grade, progenitor_response, simulate_arm
 from .regimens import Regimen
 from .xenograft import kill_rate
 
@@ -165,7 +164,7 @@ def run_trial(
             scan_rows.append({"patient": f"P{i + 1:03d}", "week": h / 24 / 7, "sld_mm": s})
     patients = pd.DataFrame(rows)
     say("trial: platelets (Friberg) for every patient over the first three cycles")
-    er_p = exposure_response(compound, "reference", PLATELET_READOUT)
+    er_p = progenitor_response(compound)
     short = replace(regimen, duration_days=84.0)
     p = simulate_arm(short, pops, plt0, er_p, np.arange(0.0, 85.0, 1.0))
     worst = ctcae_grade(p.min(axis=0))
