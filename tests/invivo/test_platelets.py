@@ -43,32 +43,35 @@ def test_schedules_at_equal_monthly_dose_report_nadir_and_recovery():
     assert {"nadir_day", "recovery_days", "worst_grade"} <= set(r.patients.columns)
 
 
-@pytest.mark.slow
-def test_intermittent_less_grade34_than_daily_at_equal_monthly_dose():
+@pytest.fixture(scope="module")
+def built_in_study_arms():
+    """The built-in study's two equal-monthly-dose arms: 40 patients, 84 days, seed 0."""
     arms = {
         "intermittent": Regimen(260, "mg", "d1-3,15-17/q28d", 84),
         "daily": Regimen(1560 / 28, "mg", "qd", 84),
     }
-    r = run_platelets("milademetan", arms, n_patients=40, days=84, seed=0)
+    return run_platelets("milademetan", arms, n_patients=40, days=84, seed=0)
+
+
+@pytest.mark.slow
+def test_intermittent_less_grade34_than_daily_at_equal_monthly_dose(built_in_study_arms):
+    r = built_in_study_arms
     assert r.arm("intermittent")["grade34_pct"] < r.arm("daily")["grade34_pct"]
 
 
 @pytest.mark.slow
-def test_a50_calibration_record_still_holds():
+def test_a50_calibration_record_still_holds(built_in_study_arms):
     # parameters.yaml: a50 was chosen so that 260 mg d1-3,15-17 q28d gives the published 15 %
     # grade 3/4 (Gounder 2023) in the 40 patients of the built-in study; if the circuit or the
     # PK changes, this fails and a50 must be re-derived by the rule written there.
-    arms = {"intermittent": Regimen(260, "mg", "d1-3,15-17/q28d", 84)}
-    r = run_platelets("milademetan", arms, n_patients=40, days=84, seed=0)
-    assert r.arm("intermittent")["grade34_pct"] == pytest.approx(15.0, abs=5.0)
+    assert built_in_study_arms.arm("intermittent")["grade34_pct"] == pytest.approx(15.0, abs=5.0)
 
 
 def test_progenitor_driver_is_the_arrest_arm_and_saturates():
-    from p53lab.invivo.pathway import exposure_response
-    from p53lab.invivo.platelets import READOUT
+    from p53lab.invivo.platelets import READOUT, progenitor_response
 
-    er = exposure_response("milademetan", "reference", READOUT)
-    assert READOUT == "p21_fold_minus_1"
+    er = progenitor_response("milademetan")
+    assert READOUT == "p21_fold_minus_1" and er.readout == READOUT
     top = er.response.max()
     # half of the maximal p21 induction is reached well below the free peak of a 260 mg dose
     # (~0.3 uM), and the response is flat at the top (saturating, unlike PUMA's switch)
