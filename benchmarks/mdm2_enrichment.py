@@ -213,44 +213,34 @@ def main() -> None:
         exhaustiveness=a.exhaustiveness, n_poses=1, seed=a.seed, max_evals=a.max_evals
     )
     results, curves, timings = {}, {}, {}
-    y = None
     with make_executor(a.workers) as ex:
-        t = time.perf_counter()
-        run_screen(
-            lib_path,
-            rec,
-            ref,
-            a.out / "pipeline",
-            executor=ex,
-            settings=settings,
-            profile="ppi",
-            prefilter=True,
-            resume=True,
-        )
-        timings["pipeline_s"] = time.perf_counter() - t
-        pipe = pd.read_parquet(a.out / "pipeline" / "scores.parquet")
-        y = pipe["id"].str.startswith("chembl-").to_numpy().astype(int)
-        results["pipeline (consensus)"] = evaluate(pipe, actives, score_column="consensus_rank")
-        results["pipeline (Vina score, pruned last)"] = evaluate(pipe, actives)
-        curves["pipeline consensus"] = (pipe["consensus_rank"].to_numpy(float), y)
-        curves["MW only"] = (mw_scores(pipe["smiles"]), y)
-        if not a.skip_plain:
+
+        def screen(tag: str, profile: str, prefilter: bool, timing: str):
+            """One screen of the library (resumable); its table and the active labels."""
             t = time.perf_counter()
             run_screen(
                 lib_path,
                 rec,
                 ref,
-                a.out / "plain",
+                a.out / tag,
                 executor=ex,
                 settings=settings,
-                profile="none",
-                prefilter=False,
+                profile=profile,
+                prefilter=prefilter,
                 resume=True,
             )
-            timings["plain_vina_s"] = time.perf_counter() - t
-            plain = pd.read_parquet(a.out / "plain" / "scores.parquet")
+            timings[timing] = time.perf_counter() - t
+            table = pd.read_parquet(a.out / tag / "scores.parquet")
+            return table, table["id"].str.startswith("chembl-").to_numpy().astype(int)
+
+        pipe, y = screen("pipeline", "ppi", True, "pipeline_s")
+        results["pipeline (consensus)"] = evaluate(pipe, actives, score_column="consensus_rank")
+        results["pipeline (Vina score, pruned last)"] = evaluate(pipe, actives)
+        curves["pipeline consensus"] = (pipe["consensus_rank"].to_numpy(float), y)
+        curves["MW only"] = (mw_scores(pipe["smiles"]), y)
+        if not a.skip_plain:
+            plain, yp = screen("plain", "none", False, "plain_vina_s")
             results["plain Vina"] = evaluate(plain, actives)
-            yp = plain["id"].str.startswith("chembl-").to_numpy().astype(int)
             curves["plain Vina"] = (plain["score_kcal_mol"].to_numpy(float), yp)
     counts = pipe["status"].value_counts().to_dict()
     rows = []
