@@ -24,7 +24,10 @@ start-up and imports count), with ``OMP_NUM_THREADS=OPENBLAS_NUM_THREADS=MKL_NUM
 
 Before timing, each side's imports are run once untimed so that neither pays for a cold OS
 file cache. Prints wall seconds, members/s, the throughput ratio p53lab/libRoadRunner and the
-agreement of the two outputs (max over members and species of max_t |ours - rr| / max_t |rr|).
+agreement of the two outputs (max over members and species of max_t |ours - rr| / max_t |rr|),
+then what the 20x target leaves: the peer's wall time / 20, less the import floor (a fresh
+Python that imports only numpy, pyarrow.parquet and libsbml, which any Python command that
+reads SBML and writes Parquet must), per member.
 ``--scaling`` also times p53lab alone at 1,000 / 3,000 / 10,000 members.
 
     python benchmarks/ensemble_vs_roadrunner.py [--members 10000] [--models both] [--quick]
@@ -153,6 +156,20 @@ def run_peer(xml: Path, params: Path, out: Path) -> Run:
     return Run(wall, out, json.loads(proc.stdout.strip().splitlines()[-1]))
 
 
+# The least any Python command must import to read SBML and write Parquet.
+FLOOR_IMPORTS = "numpy, pyarrow.parquet, libsbml"
+
+
+def import_floor(repeats: int = 3) -> float:
+    """Median wall seconds of a fresh one-core Python that only imports FLOOR_IMPORTS: no
+    ensemble command written in Python can finish faster than this."""
+    walls = [
+        timed([sys.executable, "-c", f"import {FLOOR_IMPORTS}"], "import floor")[0]
+        for _ in range(repeats)
+    ]
+    return float(np.median(walls))
+
+
 def warm_imports() -> None:
     """Import each side's modules once, untimed, so the OS file cache is warm for both."""
     for code in (
@@ -245,6 +262,18 @@ def bench_model(label: str, xml: Path, vary: str, members: int, seed: int, tmp: 
     ratio = peer.wall / ours.wall  # (members / ours) / (members / peer)
     word = "faster" if ratio >= 1 else "slower"
     print(f"throughput p53lab / libRoadRunner: {ratio:.2f}× (p53lab {word})")
+    budget, floor = peer.wall / 20, import_floor()
+    per_member = (budget - floor) / members * 1e6
+    print(
+        f"20x target: whole command <= {budget:.2f} s; the import floor (a fresh python that "
+        f"only imports {FLOOR_IMPORTS}) is {floor:.2f} s, leaving "
+        + (
+            f"{per_member:.1f} us per member for compile, simulate and write (the "
+            f"libRoadRunner loop spends {p['loop_s'] / members * 1e6:.0f} us per member)"
+            if per_member > 0
+            else "nothing for compile, simulate and write"
+        )
+    )
     agree = agreement(ours.out / "trajectories.parquet", peer.out)
     print(f"agreement, max_t|ours - rr| / max_t|rr| over members and species: {agree}")
     return ours
