@@ -210,6 +210,12 @@ def to_python(expr: Expr | str, name_of, delay_of=None) -> str:
     return _py(e.tree, name_of, delay_of, e.text)
 
 
+def tree_to_python(node: ast.expr, name_of, delay_of=None, text: str = "") -> str:
+    """Python/NumPy source for one node of a parsed expression's tree (``text``: the whole
+    expression, for messages)."""
+    return _py(node, name_of, delay_of, text)
+
+
 def _num(v: float) -> str:
     """Python source for a number; ``repr`` of infinity ('inf') is not a Python name."""
     return repr(v) if v == v and abs(v) != float("inf") else f"float({str(v)!r})"

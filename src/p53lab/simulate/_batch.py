@@ -14,7 +14,10 @@ vectorised Rosenbrock integrators used for millions of grid cells in atmospheric
   JIT (Numba/JAX) keeps the install plain and costs no compile time, but it is what limits
   the speed (see the measurements at the end).
 - **Jacobian**: its sparsity pattern comes from the generated code's dependency graph; the
-  values are forward differences with Curtis–Powell–Reid column grouping (Curtis, Powell &
+  values come from generated analytic derivatives (:mod:`._symjac`, forward-mode through the
+  rules and rates), about 3–4× cheaper than differences on the core circuit. Where a
+  derivative is not generated (``rem``, ``quotient``, ``hill`` with a state-dependent K or n)
+  they are forward differences with Curtis–Powell–Reid column grouping (Curtis, Powell &
   Reid 1974, IMA J. Appl. Math. 13:117), so a Jacobian costs (number of column groups + 1)
   right-hand sides instead of (states + 1).
 - **Linear algebra**: ``W = I/(hγ) − J`` is factorised with a sparse LU whose elimination
@@ -41,14 +44,14 @@ vectorised Rosenbrock integrators used for millions of grid cells in atmospheric
 Models with ``delay()`` or SBML events run member by member through the single-run solver
 (:func:`p53lab.simulate.simulate`), which implements their semantics in full.
 
-Measured (``benchmarks/ensemble_vs_roadrunner.py``, one core, 10,000 members, 0–48 h): the
-engine is about 0.8× a libRoadRunner loop on BIOMD0000000252 and about 0.2× on the 32-species
-core circuit, i.e. slower. libRoadRunner's per-call overhead on these machines is small
-(about 1 ms per run) and its compiled CVODE steps cost about 0.5–2 µs, while a NumPy step
-costs about 1 µs per member for 4 species and 5–10 µs for 32 (memory traffic of one
-temporary array per operation). For the core circuit 12 of every 15 right-hand-side
-evaluations go into the difference Jacobian: a symbolic Jacobian is the next step, and a
-compiled kernel per model the one after.
+Measured (``benchmarks/ensemble_vs_roadrunner.py``, one core, 10,000 members, 0–48 h, whole
+commands): the engine is about 0.97× a libRoadRunner loop on BIOMD0000000252 and about 0.28×
+on the 32-species core circuit (0.73× and 0.17× with the difference Jacobian).
+libRoadRunner's per-call overhead on these machines is small (about 1 ms per run, not the
+2–7 ms once assumed) and its compiled CVODE steps cost about 0.5–2 µs, while a NumPy step costs
+about 1 µs per member for 4 species and 5–10 µs for 32 (memory traffic of one temporary array
+per operation). On the core circuit the triangular solves are now the largest single cost,
+then the right-hand side; a compiled kernel per model would be the next step.
 """
 
 from __future__ import annotations
@@ -540,8 +543,12 @@ def _advance(cm, tab, lu, Y, P, T, H, K, steps, idx, stop_t, rtol, atol, max_ste
 
 
 def _jacobian(cm, lu: _SparseLU, t, y, p, f0, V) -> None:
-    """Forward-difference Jacobian into ``V`` at the positions of its non-zeros."""
+    """The Jacobian into ``V`` at the positions of its non-zeros (fill-in set to 0): the
+    model's analytic one where it was generated, else forward differences."""
     V.fill(0.0)
+    if cm.jac_into is not None:
+        cm.jac_into(t, y, p, None, V, lu.jac_pos)
+        return
     yp = y.copy()
     fp = np.empty_like(y)
     for cols, rows, pos, ci in lu.colors:

@@ -18,6 +18,7 @@ import numpy as np
 from ..errors import ModelError, UnsupportedSBMLError
 from ..model._expr import CONSTANTS, parse_expr, to_python
 from ..model._model import Model
+from ._symjac import jacobian_source
 
 __all__ = ["CompiledEvent", "CompiledModel", "compile_model"]
 
@@ -42,6 +43,16 @@ def _pw(*args):
 def _hill(x, k, n):
     xn = np.power(np.maximum(x, 0.0), n)
     return xn / (np.power(k, n) + xn)
+
+
+def _dhill(x, k, n):
+    """d hill(x, k, n) / dx; 0 where x < 0 (hill clips x at 0), the right derivative at 0."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        xs = np.maximum(x, 0.0)
+        kn = np.power(k, n)
+        d = n * kn * np.power(xs, n - 1.0) / (kn + np.power(xs, n)) ** 2
+        at0 = np.where(n == 1, 1.0 / k, np.where(n > 1, 0.0, np.inf))
+        return np.where(x > 0, d, np.where(x == 0, at0, 0.0))
 
 
 _RUNTIME: dict[str, object] = {
@@ -72,6 +83,7 @@ _RUNTIME: dict[str, object] = {
     "_not": np.logical_not,
     "_pw": _pw,
     "_hill": _hill,
+    "_dhill": _dhill,
 }
 
 
@@ -107,6 +119,9 @@ class CompiledModel:
     delay_taus: tuple[Callable, ...]  # (t, y, p) -> tau, to bound method-of-steps segments
     amount_scale: tuple[tuple[int, int], ...]  # (state index, param index of its compartment)
     source: str
+    # (t, y, p, hist, V, pos) -> V: the analytic Jacobian's pattern entries (row by row) written
+    # into V at positions pos; None where a derivative is not generated (see ._symjac)
+    jac_into: Callable | None = None
 
     @property
     def has_delays(self) -> bool:
@@ -240,14 +255,20 @@ def _compile(m: Model) -> CompiledModel:
     # Rules and reaction rates in dependency order.
     nodes: dict[str, set[str]] = {}
     code_of: dict[str, str] = {}
+    trees: dict[str, tuple[ast.expr, str]] = {}  # key -> (parsed tree, text): the Jacobian
+    symbol_of_key: dict[str, str] = {}
     for r in m.assignment_rules:
         nodes[r.variable] = set(parse_expr(r.expr).symbols)
         code_of[r.variable] = f"_a_{r.variable} = {py(r.expr)}"
+        trees[r.variable] = (parse_expr(r.expr).tree, r.expr)
+        symbol_of_key[r.variable] = r.variable
     for r in m.reactions:
         key = f"__rxn__{r.id}"
         deps = set(parse_expr(r.rate).symbols)
         nodes[key] = {d if d not in rxn_ids else f"__rxn__{d}" for d in deps}
         code_of[key] = f"_r_{r.id} = {py(r.rate)}"
+        trees[key] = (parse_expr(r.rate).tree, r.rate)
+        symbol_of_key[key] = r.id
     for k, deps in nodes.items():
         nodes[k] = {d if d not in rxn_ids else f"__rxn__{d}" for d in deps}
     order = _toposort(nodes, "assignment rules and rates")
@@ -255,24 +276,29 @@ def _compile(m: Model) -> CompiledModel:
 
     # Derivatives.
     terms: dict[str, list[str]] = {s: [] for s in state_ids}
+    contributions: dict[str, list[tuple[float, str]]] = {s: [] for s in state_ids}
     for r in m.reactions:
         for sid, coef in r.reactants:
             if sid in terms and sid not in rate_ruled:
                 terms[sid].append(f"- {float(coef)!r} * _r_{r.id}")
+                contributions[sid].append((-float(coef), r.id))
         for sid, coef in r.products:
             if sid in terms and sid not in rate_ruled:
                 terms[sid].append(f"+ {float(coef)!r} * _r_{r.id}")
+                contributions[sid].append((float(coef), r.id))
     for rr in m.rate_rules:
         if rr.variable in terms:
             terms[rr.variable] = [f"+ ({py(rr.expr)})"]
     amount_scale = []
     deriv = []
+    volume_of: dict[str, str] = {}
     for sid in state_ids:
         expr = " ".join(terms[sid]) if terms[sid] else "+ 0.0"
         sp = species.get(sid)
         if sp is not None and sid not in rate_ruled and not sp.amount:
             # reaction rates are substance/time; a concentration changes by rate / volume
             expr = f"({expr}) / {name_of(sp.compartment)}"
+            volume_of[sid] = name_of(sp.compartment)
         deriv.append(f"({expr})")
         if sp is not None and sp.amount:
             amount_scale.append((sidx[sid], pidx.get(sp.compartment, -1)))
@@ -327,6 +353,36 @@ def _compile(m: Model) -> CompiledModel:
                     tm = tm or dep_time[key]
         pattern.append(tuple(sorted(st)))
         uses_time = uses_time or tm
+
+    # The analytic Jacobian (the batch engine's; None: it keeps forward differences).
+    jac_lines = (
+        None
+        if delayed_src
+        else jacobian_source(
+            order=order,
+            trees=trees,
+            symbol_of_key=symbol_of_key,
+            dep_states=dep_states,
+            state_ids=state_ids,
+            pattern=pattern,
+            contributions=contributions,
+            rate_rules={
+                rr.variable: (parse_expr(rr.expr).tree, rr.expr)
+                for rr in m.rate_rules
+                if rr.variable in sidx
+            },
+            volume_of=volume_of,
+            name_of=name_of,
+        )
+    )
+    if jac_lines is not None:
+        lines += [
+            "",
+            "def _jac_into(t, y, p, _hist, _V, _pos):",
+            *(f"    {b}" for b in body),
+            *(f"    {b}" for b in jac_lines),
+            "    return _V",
+        ]
 
     # Outputs: state, rule targets, observables, reaction rates and parameters by name.
     output_ids = [
@@ -467,6 +523,7 @@ def _compile(m: Model) -> CompiledModel:
         delay_taus=tuple(ns[f"_dtau_{k}"] for k in range(len(delayed_src))),
         amount_scale=tuple(amount_scale),
         source=source,
+        jac_into=ns.get("_jac_into"),
     )
 
 
