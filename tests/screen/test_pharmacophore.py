@@ -57,3 +57,22 @@ def test_crystal_pose_fits_its_own_pharmacophore(pharm, structures):
     lig = Chem.RemoveHs(load_ligand(structures / "5ZXF_nutlin3a.mol2"))
     assert pharm.pose_fit(lig) == pytest.approx(0.0, abs=1e-6)
     assert pharm.conformer_fit(lig) == pytest.approx(0.0, abs=1e-6)
+
+
+def test_prefilter_keeps_every_clinical_mdm2_inhibitor(pharm, shared_reference):
+    """A prefilter that drops the known drugs repeats the guide's Lipinski mistake: every
+    clinical compound of the reference set must pass, spirooxindoles included (milademetan's
+    chloro-fluoropyridine and alrizomadlin's spiro-cyclohexane are pocket hydrophobes)."""
+    import pandas as pd
+
+    from p53lab.screen import Record, standardise
+
+    clinical = pd.read_csv(shared_reference / "compounds" / "mdm2_clinical_smiles.csv")
+    failed = {}
+    for name, smi in zip(clinical["name"], clinical["smiles"], strict=True):
+        ok, why = pharm.prefilter(standardise(Record(1, name, smiles=smi)).mol)
+        if not ok:
+            failed[name] = why
+    assert not failed
+    # and it still rejects what has no hot-spot triad
+    assert not pharm.prefilter(Chem.MolFromSmiles("c1ccccc1O"))[0]
