@@ -161,3 +161,33 @@ def test_batch_results_do_not_depend_on_the_jacobian_route(monkeypatch):
     monkeypatch.setattr(batch, "_jacobian", differences)
     b = simulate_ensemble(m, k, times_h=t, method="batch", outputs=["p53_total_nM"])
     np.testing.assert_allclose(a["p53_total_nM"], b["p53_total_nM"], rtol=1e-4)
+
+
+def test_infinite_analytic_derivative_falls_back_to_differences_for_that_member():
+    """x' = 1 − √x from x = 0: ∂/∂x = −1/(2√x) is infinite at the start. The member that starts
+    there gets difference quotients and the run matches SciPy's LSODA; the others are analytic."""
+    from scipy.integrate import solve_ivp
+
+    m = Model.build(
+        "sqrt",
+        Components(
+            species=(Species("x", 0.0),),
+            parameters=(Parameter("k", 1.0),),
+            reactions=(Reaction("g", "k - x**0.5", products=(("x", 1.0),)),),
+        ),
+    )
+    t = np.linspace(0.0, 3.0, 7)
+    x0 = np.array([0.0, 0.5])
+    res = simulate_ensemble(m, {"x": x0}, times_h=t, rtol=1e-9, atol=1e-12, method="batch")
+    assert list(res.status) == ["ok", "ok"]
+    for i, start in enumerate(x0):
+        ref = solve_ivp(
+            lambda _, y: [1.0 - np.sqrt(max(y[0], 0.0))],
+            (0.0, 3.0),
+            [start],
+            method="LSODA",
+            t_eval=t,
+            rtol=1e-11,
+            atol=1e-13,
+        )
+        np.testing.assert_allclose(res["x"][i], ref.y[0], rtol=1e-6, atol=1e-9)

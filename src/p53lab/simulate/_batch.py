@@ -548,7 +548,21 @@ def _jacobian(cm, lu: _SparseLU, t, y, p, f0, V) -> None:
     V.fill(0.0)
     if cm.jac_into is not None:
         cm.jac_into(t, y, p, None, V, lu.jac_pos)
+        bad = ~np.all(np.isfinite(V), axis=0)
+        if not bad.any():
+            return
+        # A derivative that is infinite where the function is finite (x**0.5 or hill with
+        # n < 1 at x = 0): those members get difference quotients, as without the analytic one.
+        sub = np.zeros((V.shape[0], int(bad.sum())))
+        tb = t[bad] if np.ndim(t) else t
+        _differences(cm, lu, tb, y[:, bad], p[:, bad], f0[:, bad], sub)
+        V[:, bad] = sub
         return
+    _differences(cm, lu, t, y, p, f0, V)
+
+
+def _differences(cm, lu: _SparseLU, t, y, p, f0, V) -> None:
+    """Forward differences, one right-hand side per column group, into ``V`` (zeroed)."""
     yp = y.copy()
     fp = np.empty_like(y)
     for cols, rows, pos, ci in lu.colors:
