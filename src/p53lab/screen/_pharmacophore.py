@@ -10,10 +10,9 @@ pocket (Vassilev et al. 2004, Science 303:844).
 most buried hydrophobic features of the ligand (RDKit ``BaseFeatures.fdef`` families
 ``Aromatic`` and ``LumpedHydrophobe``, plus ``PocketHydrophobe`` defined here; buriedness =
 receptor heavy atoms within 5 Å), then names each point after the sub-pocket whose lining
-residues are nearest (residue numbers are
-matched to MDM2's sequence numbering; a renumbered file is detected by its offset). The Trp23
-point must be aromatic; the Leu26 and Phe19 points hydrophobic or aromatic (the screening
-guide's three features).
+residues are nearest (residue numbers are matched to MDM2's sequence numbering; a renumbered
+file is detected by its offset). The Trp23 point must be aromatic; the Leu26 and Phe19 points
+hydrophobic or aromatic (the screening guide's three features).
 
 Matching a molecule:
 
@@ -85,8 +84,9 @@ DEFAULT_TOLERANCE_A = 1.5
 # milademetan), a saturated carbocycle, isopropyl or tert-butyl. RDKit's BaseFeatures has no
 # single family for that: its lumped ring hydrophobes (RH6_6, RH5_5) need every ring atom
 # non-polar, so neither a pyridine nor a cyclohexane spiro-fused at a carbon bonded to nitrogen
-# counts, yet these are what milademetan, alrizomadlin (APG-115) and SAR405838 put in the
-# Leu26 and Phe19 pockets (Wang et al. 2014 J Med Chem 57:1454; PDB 5TRF). With the two
+# counts, yet in the spirooxindoles (milademetan, alrizomadlin/APG-115, SAR405838) the oxindole
+# mimics Trp23, the halophenyl or halopyridine Leu26 and the spiro ring or alkyl group Phe19
+# (the spirooxindole design, Ding et al. 2005 J Am Chem Soc 127:10130). With the two
 # BaseFeatures families alone the prefilter rejected milademetan and APG-115, two of the
 # clinical drugs. "PocketHydrophobe" is that union (aromatic rings, non-aromatic hydrophobic
 # rings, carbocycles attached through a polar-bonded ring carbon, isopropyl, tert-butyl).
