@@ -13,7 +13,7 @@ from p53lab.model import Compartment, Components, Model, Parameter, Reaction, Sp
 from p53lab.model._model import Rule
 from p53lab.model.cells import cell_model
 from p53lab.simulate import simulate_ensemble, steady_state
-from p53lab.simulate._batch import _jacobian, _lu_for
+from p53lab.simulate._batch import _lu_for, _rhs_and_jacobian
 from p53lab.simulate._compile import compile_model, initial_vectors
 
 
@@ -23,9 +23,10 @@ def _jacobians(m: Model, Y: np.ndarray, P: np.ndarray, t: float = 0.3):
     assert cm.jac_into is not None
     lu = _lu_for(cm.jac_pattern)
     n, M = Y.shape
-    f0 = cm.rhs_into(t, Y, P, None, np.empty_like(Y))
+    f0 = np.empty_like(Y)
     V = np.empty((lu.nnz, M))
-    _jacobian(cm, lu, t, Y, P, f0, V)
+    _rhs_and_jacobian(cm, lu, t, Y, P, f0, V)
+    np.testing.assert_array_equal(f0, cm.rhs_into(t, Y, P, None, np.empty_like(Y)))
     J = np.zeros((n, n, M))
     J[lu.jac_rows, lu.jac_cols] = V[lu.jac_pos]
     Jc = np.zeros((n, n, M))
@@ -153,12 +154,12 @@ def test_batch_results_do_not_depend_on_the_jacobian_route(monkeypatch):
     k = {"k_p53_syn": np.array([0.8, 1.0, 1.25]) * syn}
     t = np.linspace(0.0, 24.0, 7)
     a = simulate_ensemble(m, k, times_h=t, method="batch", outputs=["p53_total_nM"])
-    real = batch._jacobian
+    real = batch._rhs_and_jacobian
 
     def differences(cm, *args):
         return real(dataclasses.replace(cm, jac_into=None), *args)
 
-    monkeypatch.setattr(batch, "_jacobian", differences)
+    monkeypatch.setattr(batch, "_rhs_and_jacobian", differences)
     b = simulate_ensemble(m, k, times_h=t, method="batch", outputs=["p53_total_nM"])
     np.testing.assert_allclose(a["p53_total_nM"], b["p53_total_nM"], rtol=1e-4)
 

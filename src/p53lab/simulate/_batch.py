@@ -443,7 +443,7 @@ def _advance(cm, tab, lu, Y, P, T, H, K, steps, idx, stop_t, rtol, atol, max_ste
     span = np.maximum(np.abs(tend), 1.0)
     h = np.where(h > 0, h, 0.0)
     while True:
-        cm.rhs_into(t, y, p, None, f0)
+        _rhs_and_jacobian(cm, lu, t, y, p, f0, V)
         # an initial step where needed (Hairer & Wanner I.4 heuristic)
         need = h <= 0
         if need.any():
@@ -456,7 +456,6 @@ def _advance(cm, tab, lu, Y, P, T, H, K, steps, idx, stop_t, rtol, atol, max_ste
         hit = h >= gap * (1 - 1e-12)  # this step lands on the stop
         hs = np.where(hit, gap, h)
         hs = np.where(live, hs, 1.0)  # members already at their stop: harmless filler
-        _jacobian(cm, lu, t, y, p, f0, V)
         # W = I/(hγ) − J: negate the Jacobian's values, add the diagonal
         np.negative(V, out=V)
         V[lu.diag] += 1.0 / (hs * tab.gamma)
@@ -542,12 +541,13 @@ def _advance(cm, tab, lu, Y, P, T, H, K, steps, idx, stop_t, rtol, atol, max_ste
     steps[idx] = nstep
 
 
-def _jacobian(cm, lu: _SparseLU, t, y, p, f0, V) -> None:
-    """The Jacobian into ``V`` at the positions of its non-zeros (fill-in set to 0): the
-    model's analytic one where it was generated, else forward differences."""
+def _rhs_and_jacobian(cm, lu: _SparseLU, t, y, p, f0, V) -> None:
+    """The right-hand side into ``f0`` and the Jacobian into ``V`` at the positions of its
+    non-zeros (fill-in set to 0): the model's analytic one where it was generated (one pass
+    over the rules and rates for both), else forward differences."""
     V.fill(0.0)
     if cm.jac_into is not None:
-        cm.jac_into(t, y, p, None, V, lu.jac_pos)
+        cm.jac_into(t, y, p, None, f0, V, lu.jac_pos)
         bad = ~np.all(np.isfinite(V), axis=0)
         if not bad.any():
             return
@@ -558,6 +558,7 @@ def _jacobian(cm, lu: _SparseLU, t, y, p, f0, V) -> None:
         _differences(cm, lu, tb, y[:, bad], p[:, bad], f0[:, bad], sub)
         V[:, bad] = sub
         return
+    cm.rhs_into(t, y, p, None, f0)
     _differences(cm, lu, t, y, p, f0, V)
 
 

@@ -119,8 +119,9 @@ class CompiledModel:
     delay_taus: tuple[Callable, ...]  # (t, y, p) -> tau, to bound method-of-steps segments
     amount_scale: tuple[tuple[int, int], ...]  # (state index, param index of its compartment)
     source: str
-    # (t, y, p, hist, V, pos) -> V: the analytic Jacobian's pattern entries (row by row) written
-    # into V at positions pos; None where a derivative is not generated (see ._symjac)
+    # (t, y, p, hist, out, V, pos) -> V: the right-hand side into out and, from the same rules
+    # and rates, the analytic Jacobian's pattern entries (row by row) into V at positions pos;
+    # None where a derivative is not generated (see ._symjac)
     jac_into: Callable | None = None
 
     @property
@@ -378,8 +379,9 @@ def _compile(m: Model) -> CompiledModel:
     if jac_lines is not None:
         lines += [
             "",
-            "def _jac_into(t, y, p, _hist, _V, _pos):",
+            "def _jac_into(t, y, p, _hist, _out, _V, _pos):",
             *(f"    {b}" for b in body),
+            *(f"    _out[{i}] = {d}" for i, d in enumerate(deriv)),
             *(f"    {b}" for b in jac_lines),
             "    return _V",
         ]
