@@ -37,6 +37,7 @@ reads SBML and writes Parquet must), per member.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import re
@@ -160,9 +161,11 @@ def run_peer(xml: Path, params: Path, out: Path) -> Run:
 FLOOR_IMPORTS = "numpy, pyarrow.parquet, libsbml"
 
 
+@functools.cache
 def import_floor(repeats: int = 3) -> float:
     """Median wall seconds of a fresh one-core Python that only imports FLOOR_IMPORTS: no
-    ensemble command written in Python can finish faster than this."""
+    ensemble command written in Python can finish faster than this. Measured once per run
+    (it does not depend on the model)."""
     walls = [
         timed([sys.executable, "-c", f"import {FLOOR_IMPORTS}"], "import floor")[0]
         for _ in range(repeats)
