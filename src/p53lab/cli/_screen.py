@@ -59,6 +59,14 @@ def register(sub) -> None:
         help="re-dock the best fraction F with --stage2-exhaustiveness",
     )
     d.add_argument("--stage2-exhaustiveness", type=int, default=16, metavar="N")
+    d.add_argument(
+        "--stage1",
+        choices=("dock", "overlay"),
+        default="dock",
+        help="dock every prefiltered molecule (dock), or overlay it on the reference ligand by "
+        "shape and colour and optimise it in place (overlay, ~1 core-s per molecule); with "
+        "--stage2-fraction the best overlays are then docked",
+    )
     d.add_argument("--chunk-size", type=int, default=8, metavar="N")
     where = d.add_mutually_exclusive_group()
     where.add_argument("--workers", type=int, metavar="N", help="N local worker processes")
@@ -143,6 +151,7 @@ def _dock(args) -> int:
                 chunk_size=args.chunk_size,
                 stage2_fraction=args.stage2_fraction,
                 stage2_exhaustiveness=args.stage2_exhaustiveness,
+                stage1=args.stage1,
                 resume=args.resume,
                 progress=progress,
             )

@@ -254,6 +254,33 @@ class Docker:
             out["vinardo_kcal_mol"] = float(self.vinardo.score()[0])
         return out
 
+    def place(self, pdbqt: str) -> dict:
+        """Optimise a ligand locally from the pose it carries (no search): Vina BFGS over
+        position, orientation and torsions inside the maps. Returns the score, the optimised
+        pose (PDBQT) and its Vinardo rescoring. Raises ``ValueError`` when the pose leaves the
+        box (Vina refuses to score it)."""
+        import os
+        import tempfile
+
+        v = self.vina
+        try:
+            v.set_ligand_from_string(pdbqt)
+            energy = float(v.optimize()[0])
+        except RuntimeError as exc:
+            raise ValueError(" ".join(str(exc).split())) from None
+        fd, path = tempfile.mkstemp(suffix=".pdbqt")  # Vina writes poses to files only
+        os.close(fd)
+        try:
+            v.write_pose(path, overwrite=True)
+            pose = Path(path).read_text()
+        finally:
+            Path(path).unlink(missing_ok=True)
+        out = {"score_kcal_mol": energy, "poses_pdbqt": pose}
+        if self.vinardo is not None:
+            self.vinardo.set_ligand_from_string(_strip_model(pose))
+            out["vinardo_kcal_mol"] = float(self.vinardo.score()[0])
+        return out
+
 
 def _strip_model(text: str) -> str:
     return (

@@ -12,14 +12,22 @@ store (:mod:`p53lab.io.store`): a screen's outputs (scores, poses, checkpoint) t
 one folder, the sweep store's schema version stays about sweeps only, and a DuckDB file allows
 one writer, so a screen and a sweep can run at the same time.
 
+Stage 1 is either docking (``stage1="dock"``, the default: every molecule that passes the
+prefilter is docked) or the 3-D overlay stage (``stage1="overlay"``, :mod:`._overlay`): each
+molecule's conformers are overlaid on the co-crystal ligand by shape and colour and the best
+overlays are optimised locally by Vina in the pocket (status ``placed``; about 1 core-second per
+molecule instead of 15–30 for docking).
+
 Stage 2 ("SP then XP"): after every stage-1 chunk is in, the best ``stage2_fraction`` of the
-docked molecules are docked again with ``stage2_exhaustiveness``; their final score is the
-stage-2 score (the stage-1 score is kept in ``stage1_kcal_mol``).
+stage-1 molecules (by Vina score after docking; by the consensus below after the overlay stage)
+are docked with ``stage2_exhaustiveness``; their final score is the stage-2 score (the stage-1
+score is kept in ``stage1_kcal_mol``).
 
 Consensus (``consensus_rank``): the mean of three ranks (rank-by-rank consensus, Wang & Wang
-2001, J Chem Inf Comput Sci 41:1422): Vina score, Vinardo rescoring of the Vina pose, and the
-pose's hot-spot pharmacophore fit. Molecules stopped by the filter or the pharmacophore
-prefilter rank after every docked one.
+2001, J Chem Inf Comput Sci 41:1422): Vina score, Vinardo rescoring of the same pose, and the
+pharmacophore fit, which is the shape-and-colour overlay score when the overlay stage ran and
+the docked pose's hot-spot point fit otherwise. Docked molecules rank first, then placed ones,
+then those stopped by the pharmacophore prefilter, then by the filter.
 """
 
 from __future__ import annotations
@@ -63,6 +71,7 @@ from ._library import (
     read_library,
     standardise,
 )
+from ._overlay import protonate, shape_overlay
 from ._pharmacophore import Pharmacophore, derive_pharmacophore, load_ligand, mdm2_residue_offset
 
 __all__ = [
@@ -84,9 +93,11 @@ SCORE = "score_kcal_mol"
 STATUS_PASS = "pass"
 STATUS_FAIL = "fail"
 STATUS_DOCKED = "docked"
+STATUS_PLACED = "placed"  # overlay stage: overlaid on the reference and optimised in place
 STATUS_FILTERED = "filtered"
 STATUS_PRUNED = "pruned"  # stopped by the pharmacophore prefilter
 STATUS_FAILED = "failed"
+OVERLAY_EXTRA_PADDING_A = 4.0
 
 
 # ------------------------------------------------------------------------------- filter
@@ -237,6 +248,8 @@ class DockChunk:
     residue_offset: int = 0
     exhaustiveness: int | None = None  # stage 2 overrides
     prefilter: bool = True
+    stage1: str = "dock"  # or "overlay"
+    reference: object = None  # the co-crystal ligand, heavy atoms (overlay stage)
 
 
 def dock_chunk(task: DockChunk) -> dict:
@@ -257,6 +270,7 @@ def dock_chunk(task: DockChunk) -> dict:
             SCORE: math.nan,
             "vinardo_kcal_mol": math.nan,
             "pharmacophore_fit_A": math.nan,
+            "overlay_combo": math.nan,
             "contacts": "",
         }
         std = standardise(rec)
@@ -277,8 +291,12 @@ def dock_chunk(task: DockChunk) -> dict:
                 rows.append(row)
                 continue
         try:
-            pdbqt, _ = prepare_ligand(std.mol, seed=task.settings.seed, ph=task.settings.ph)
-            out = docker.dock(pdbqt, task.exhaustiveness)
+            if task.stage1 == "overlay":
+                out = _overlay_and_place(std.mol, task, docker)
+                row["overlay_combo"] = out["overlay_combo"]
+            else:
+                pdbqt, _ = prepare_ligand(std.mol, seed=task.settings.seed, ph=task.settings.ph)
+                out = docker.dock(pdbqt, task.exhaustiveness)
             pose = poses_to_mol(out["poses_pdbqt"])
             from rdkit import Chem
 
@@ -290,10 +308,11 @@ def dock_chunk(task: DockChunk) -> dict:
             row["contacts"] = ",".join(
                 pose_contacts(top, task.receptor, offset=task.residue_offset)
             )
-            row[STATUS] = STATUS_DOCKED
+            row[STATUS] = STATUS_PLACED if task.stage1 == "overlay" else STATUS_DOCKED
             top.SetProp("_Name", rec.id)
-            for k in (SCORE, "vinardo_kcal_mol", "contacts"):
-                top.SetProp(k, str(row[k]))
+            for k in (SCORE, "vinardo_kcal_mol", "overlay_combo", "contacts"):
+                if k != "overlay_combo" or task.stage1 == "overlay":
+                    top.SetProp(k, str(row[k]))
             poses.append((rec.id, Chem.MolToMolBlock(top)))
         except Exception as exc:  # preparation or docking of this molecule failed
             row.update({STATUS: STATUS_FAILED, MESSAGE: f"{rec.where} ({rec.id}): {exc}"})
@@ -305,6 +324,32 @@ def dock_chunk(task: DockChunk) -> dict:
         "elapsed_s": time.perf_counter() - t0,
         "worker": f"{socket.gethostname()}:{os.getpid()}",
     }
+
+
+def _overlay_and_place(mol, task: DockChunk, docker) -> dict:
+    """The overlay stage for one molecule: protonate, overlay conformers on the reference,
+    optimise the best overlays in the pocket with Vina; the best-scored pose wins. Raises
+    ``ValueError`` with the reason when no overlay can be placed."""
+    from meeko import MoleculePreparation, PDBQTWriterLegacy
+
+    ov = shape_overlay(protonate(mol, ph=task.settings.ph), task.reference, seed=task.settings.seed)
+    best, why = None, []
+    for pose in ov.poses:
+        pdbqt, ok, err = PDBQTWriterLegacy.write_string(MoleculePreparation().prepare(pose)[0])
+        if not ok:
+            why.append(f"Meeko: {err.strip()}")
+            continue
+        try:
+            out = docker.place(pdbqt)
+        except ValueError as exc:  # the overlay pose leaves the box
+            why.append(str(exc))
+            continue
+        if best is None or out[SCORE] < best[SCORE]:
+            best = out
+    if best is None:
+        raise ValueError(f"no overlay could be placed in the box ({'; '.join(why[:1])})")
+    best["overlay_combo"] = ov.combo
+    return best
 
 
 @dataclass(frozen=True)
@@ -348,7 +393,7 @@ CREATE TABLE IF NOT EXISTS chunks (chunk VARCHAR PRIMARY KEY, molecules INTEGER,
     elapsed_s DOUBLE, worker VARCHAR, finished_at TIMESTAMP);
 CREATE TABLE IF NOT EXISTS molecules (chunk VARCHAR, "index" BIGINT, id VARCHAR, smiles VARCHAR,
     status VARCHAR, message VARCHAR, score_kcal_mol DOUBLE, vinardo_kcal_mol DOUBLE,
-    pharmacophore_fit_A DOUBLE, contacts VARCHAR);
+    pharmacophore_fit_A DOUBLE, overlay_combo DOUBLE, contacts VARCHAR);
 CREATE TABLE IF NOT EXISTS poses (chunk VARCHAR, id VARCHAR, molblock VARCHAR);
 """
 _ROW_COLS = [
@@ -360,6 +405,7 @@ _ROW_COLS = [
     SCORE,
     "vinardo_kcal_mol",
     "pharmacophore_fit_A",
+    "overlay_combo",
     "contacts",
 ]
 
@@ -421,6 +467,7 @@ def _commit_repeats(con, repeats: list[tuple[Record, Record]]) -> None:
             SCORE: math.nan,
             "vinardo_kcal_mol": math.nan,
             "pharmacophore_fit_A": math.nan,
+            "overlay_combo": math.nan,
             "contacts": "",
         }
         for r, f in repeats
@@ -454,6 +501,7 @@ def run_screen(
     chunk_size: int = 8,
     stage2_fraction: float = 0.0,
     stage2_exhaustiveness: int = 16,
+    stage1: str = "dock",
     padding_A: float = 4.0,
     resume: bool = False,
     progress: Callable[[ScreenProgress], None] | None = None,
@@ -475,6 +523,8 @@ def run_screen(
         raise param_error("run_screen", "chunk_size", "an integer >= 1", chunk_size)
     if not 0 <= stage2_fraction <= 1:
         raise param_error("run_screen", "stage2_fraction", "in [0, 1]", stage2_fraction)
+    if stage1 not in ("dock", "overlay"):
+        raise param_error("run_screen", "stage1", "'dock' or 'overlay'", stage1)
     library = Path(library)
     records_iter = read_library(library)  # format errors now, before any work
     ref = load_ligand(reference_ligand, need_3d=True)
@@ -494,6 +544,7 @@ def run_screen(
         "chunk_size": chunk_size,
         "stage2_fraction": stage2_fraction,
         "stage2_exhaustiveness": stage2_exhaustiveness,
+        "stage1": stage1,
         "padding_A": padding_A,
     }
     fp = _fingerprint(library, rec, box, cfg)
@@ -530,13 +581,26 @@ def run_screen(
         chunks = [(f"s1-{i:06d}", tuple(c)) for i, c in enumerate(iter_chunks(unique, chunk_size))]
         n_total = sum(len(c) for _, c in chunks)
 
-        def make(key, recs, ex=None, pre=True):
-            return DockChunk(key, recs, rec, box, settings, prof, pharm, offset, ex, pre)
+        from rdkit import Chem
+
+        heavy_ref = Chem.RemoveHs(ref)
+
+        # the overlay stage's poses sit where the reference sits, so a ligand larger than the
+        # reference can reach past the docking box, and Vina refuses to score it: its maps get
+        # OVERLAY_EXTRA_PADDING_A more on each side (computed once per worker, ~1 s)
+        extra = 2 * OVERLAY_EXTRA_PADDING_A
+        box1 = Box(box.center, tuple(e + extra for e in box.size)) if stage1 == "overlay" else box
+
+        def make(key, recs, ex=None, pre=True, s1="dock"):
+            b = box1 if s1 == "overlay" else box
+            return DockChunk(
+                key, recs, rec, b, settings, prof, pharm, offset, ex, pre, s1, heavy_ref
+            )
 
         run, skipped, failed = _run_stage(
             con,
             executor,
-            [(k, make(k, c, None, prefilter)) for k, c in chunks if k not in done],
+            [(k, make(k, c, None, prefilter, stage1)) for k, c in chunks if k not in done],
             len(chunks),
             n_total,
             done,
@@ -546,10 +610,7 @@ def run_screen(
             _commit_repeats(con, repeats)
             done.add(_REPEATS)
         if stage2_fraction > 0 and not failed:
-            top = con.execute(
-                f"SELECT \"index\", id, smiles FROM molecules WHERE chunk LIKE 's1-%' AND "
-                f"status = '{STATUS_DOCKED}' ORDER BY score_kcal_mol, \"index\""
-            ).fetchall()
+            top = _stage2_candidates(con)
             n2 = math.ceil(len(top) * stage2_fraction)
             recs2 = [Record(i, rid, smiles=s, source=str(library)) for i, rid, s in top[:n2]]
             c2 = [(f"s2-{i:06d}", tuple(c)) for i, c in enumerate(iter_chunks(recs2, chunk_size))]
@@ -580,6 +641,20 @@ def run_screen(
         executor.name,
         cfg,
     )
+
+
+def _stage2_candidates(con) -> list[tuple]:
+    """Stage-1 molecules best first, as (index, id, smiles): docked ones by Vina score, placed
+    ones (overlay stage) by the consensus rank."""
+    s1 = con.execute(
+        'SELECT "index", id, smiles, status, score_kcal_mol, vinardo_kcal_mol, '
+        "pharmacophore_fit_A, overlay_combo FROM molecules WHERE chunk LIKE 's1-%' AND status IN "
+        f"('{STATUS_DOCKED}', '{STATUS_PLACED}') ORDER BY \"index\""
+    ).df()
+    placed = (s1[STATUS] == STATUS_PLACED).any()
+    key = consensus_rank(s1) if placed else s1[SCORE].to_numpy(float)
+    order = np.lexsort((s1["index"].to_numpy(), key))
+    return [(int(s1["index"].iloc[i]), s1[ID].iloc[i], s1[SMILES].iloc[i]) for i in order]
 
 
 def _run_stage(con, executor, todo, n_chunks, n_mols, done, progress):
@@ -624,15 +699,17 @@ def _final_table(con) -> pd.DataFrame:
     if len(s2):
         upd = s2[s2[STATUS] == STATUS_DOCKED].set_index("index")
         idx = s1["index"].isin(upd.index)
-        for col in (SCORE, "vinardo_kcal_mol", "pharmacophore_fit_A", "contacts"):
+        for col in (SCORE, "vinardo_kcal_mol", "pharmacophore_fit_A", "contacts", STATUS):
             s1.loc[idx, col] = s1.loc[idx, "index"].map(upd[col]).to_numpy()
     # duplicates: the second and later occurrences of a standardised SMILES
-    ok = s1[STATUS].isin([STATUS_DOCKED, STATUS_FILTERED, STATUS_PRUNED, STATUS_FAILED])
+    ok = s1[STATUS].isin(
+        [STATUS_DOCKED, STATUS_PLACED, STATUS_FILTERED, STATUS_PRUNED, STATUS_FAILED]
+    )
     dup = ok & s1.duplicated(SMILES, keep="first")
     first = s1[ok].drop_duplicates(SMILES).set_index(SMILES)[ID]
     s1.loc[dup, MESSAGE] = "duplicate of " + s1.loc[dup, SMILES].map(first)
     s1.loc[dup, STATUS] = STATUS_DUPLICATE
-    s1.loc[dup, [SCORE, "vinardo_kcal_mol", "pharmacophore_fit_A"]] = np.nan
+    s1.loc[dup, [SCORE, "vinardo_kcal_mol", "pharmacophore_fit_A", "overlay_combo"]] = np.nan
     s1["consensus_rank"] = consensus_rank(s1)
     cols = [
         ID,
@@ -642,6 +719,7 @@ def _final_table(con) -> pd.DataFrame:
         MESSAGE,
         "vinardo_kcal_mol",
         "pharmacophore_fit_A",
+        "overlay_combo",
         "stage1_kcal_mol",
         "consensus_rank",
         "contacts",
@@ -650,21 +728,30 @@ def _final_table(con) -> pd.DataFrame:
 
 
 def consensus_rank(df: pd.DataFrame) -> np.ndarray:
-    """Rank-by-rank consensus (lower = better); undocked molecules after all docked ones.
+    """Rank-by-rank consensus (lower = better), group by group.
 
-    Docked: mean of the ranks of Vina score, Vinardo score and pose pharmacophore fit.
-    Then pharmacophore-pruned, then filtered, then failed/invalid/duplicate (each group tied).
+    Docked, then placed (overlay stage), each ranked by the mean of the ranks of Vina score,
+    Vinardo score and pharmacophore fit (the overlay's shape + colour score, higher better,
+    where the group has one; else the pose's point fit, lower better). Then
+    pharmacophore-pruned, then filtered, then failed/invalid/duplicate (each group tied).
     """
     out = np.full(len(df), np.nan)
-    docked = (df[STATUS] == STATUS_DOCKED).to_numpy()
-    if docked.any():
-        sub = df.loc[docked, [SCORE, "vinardo_kcal_mol", "pharmacophore_fit_A"]]
-        ranks = sub.rank(method="average", na_option="bottom")
-        out[docked] = ranks.mean(axis=1).to_numpy()
     n = len(df) + 1
-    for offset, status in ((1, STATUS_PRUNED), (2, STATUS_FILTERED)):
+    for offset, status in ((0, STATUS_DOCKED), (1, STATUS_PLACED)):
+        grp = (df[STATUS] == status).to_numpy()
+        if not grp.any():
+            continue
+        sub = df.loc[grp, [SCORE, "vinardo_kcal_mol"]].copy()
+        combo = df.loc[grp, "overlay_combo"] if "overlay_combo" in df else None
+        if combo is not None and combo.notna().any():
+            sub["fit"] = -combo
+        else:
+            sub["fit"] = df.loc[grp, "pharmacophore_fit_A"]
+        ranks = sub.rank(method="average", na_option="bottom")
+        out[grp] = offset * n + ranks.mean(axis=1).to_numpy()
+    for offset, status in ((2, STATUS_PRUNED), (3, STATUS_FILTERED)):
         out[(df[STATUS] == status).to_numpy()] = offset * n
-    out[np.isnan(out)] = 3 * n
+    out[np.isnan(out)] = 4 * n
     return out
 
 
