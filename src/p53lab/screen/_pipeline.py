@@ -82,6 +82,7 @@ __all__ = [
     "ScreenReport",
     "dock_chunk",
     "filter_library",
+    "overlay_and_place",
     "prefilter_chunk",
     "redock",
     "run_screen",
@@ -292,7 +293,9 @@ def dock_chunk(task: DockChunk) -> dict:
                 continue
         try:
             if task.stage1 == "overlay":
-                out = _overlay_and_place(std.mol, task, docker)
+                out = overlay_and_place(
+                    std.mol, task.reference, docker, ph=task.settings.ph, seed=task.settings.seed
+                )
                 row["overlay_combo"] = out["overlay_combo"]
             else:
                 pdbqt, _ = prepare_ligand(std.mol, seed=task.settings.seed, ph=task.settings.ph)
@@ -326,13 +329,14 @@ def dock_chunk(task: DockChunk) -> dict:
     }
 
 
-def _overlay_and_place(mol, task: DockChunk, docker) -> dict:
-    """The overlay stage for one molecule: protonate, overlay conformers on the reference,
-    optimise the best overlays in the pocket with Vina; the best-scored pose wins. Raises
-    ``ValueError`` with the reason when no overlay can be placed."""
+def overlay_and_place(mol, reference, docker, *, ph: float = 7.4, seed: int = 20240501) -> dict:
+    """The overlay stage for one molecule: protonate, overlay conformers on ``reference`` (the
+    co-crystal ligand, heavy atoms), optimise the best overlays in the pocket with
+    ``docker``'s Vina; the best-scored pose wins. Returns :meth:`Docker.place`'s dict plus
+    ``overlay_combo``. Raises ``ValueError`` with the reason when no overlay can be placed."""
     from meeko import MoleculePreparation, PDBQTWriterLegacy
 
-    ov = shape_overlay(protonate(mol, ph=task.settings.ph), task.reference, seed=task.settings.seed)
+    ov = shape_overlay(protonate(mol, ph=ph), reference, seed=seed)
     best, why = None, []
     for pose in ov.poses:
         pdbqt, ok, err = PDBQTWriterLegacy.write_string(MoleculePreparation().prepare(pose)[0])
