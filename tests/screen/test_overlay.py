@@ -11,7 +11,13 @@ from rdkit import Chem
 from rdkit.Chem import rdMolAlign
 
 from p53lab.cli import main
-from p53lab.screen import box_from_ligand, consensus_rank, load_ligand, prepare_receptor
+from p53lab.screen import (
+    box_from_ligand,
+    consensus_rank,
+    hit_rank,
+    load_ligand,
+    prepare_receptor,
+)
 from p53lab.screen._dock import Docker, DockSettings, poses_to_mol, prepare_ligand
 from p53lab.screen._overlay import protonate, shape_overlay
 
@@ -93,6 +99,26 @@ def test_consensus_ranks_docked_then_placed_then_pruned_then_filtered():
     assert r2[1] == pytest.approx((2 + 2 + 1) / 3) and r2[6] == pytest.approx((1 + 1 + 2) / 3)
 
 
+def test_hit_list_orders_posed_molecules_by_overlay_score_alone():
+    df = pd.DataFrame(
+        {
+            "status": ["placed", "docked", "placed", "pruned", "filtered", "invalid"],
+            "score_kcal_mol": [-3.0, -9.0, -8.0, np.nan, np.nan, np.nan],
+            "vinardo_kcal_mol": [-2.0, -6.0, -5.0, np.nan, np.nan, np.nan],
+            "pharmacophore_fit_A": [3.0, 1.0, 1.0, np.nan, np.nan, np.nan],
+            "overlay_combo": [1.2, 0.9, 0.9, np.nan, np.nan, np.nan],
+        }
+    )
+    r = hit_rank(df)
+    # the best overlay leads although its Vina scores are the worst; the tie is averaged
+    assert r[0] == 1.0 and r[1] == r[2] == 2.5
+    n = len(df) + 1
+    assert r[3] == 2 * n and r[4] == 3 * n and r[5] == 4 * n
+    # no overlay stage (docking only): the hit list is the consensus
+    no_ov = df.assign(overlay_combo=np.nan, status=["docked"] * 3 + ["pruned", "filtered", "x"])
+    np.testing.assert_array_equal(hit_rank(no_ov), consensus_rank(no_ov))
+
+
 @pytest.mark.slow
 def test_overlay_screen_with_a_docked_second_stage(structures, tmp_path, capsys):
     lib = tmp_path / "lib.csv"
@@ -136,7 +162,11 @@ def test_overlay_screen_with_a_docked_second_stage(structures, tmp_path, capsys)
         assert 0 < df.loc[mid, "overlay_combo"] <= 2
         assert np.isfinite(df.loc[mid, "stage1_kcal_mol"])
     docked = df[df["status"] == "docked"]
-    assert docked["consensus_rank"].max() < df.loc[df["status"] == "placed", "consensus_rank"].min()
+    placed = df[df["status"] == "placed"]
+    assert docked["consensus_rank"].max() < placed["consensus_rank"].min()
+    # stage 2 took the better overlay, which also leads the hit list
+    assert docked["overlay_combo"].min() >= placed["overlay_combo"].max()
+    assert docked["hit_rank"].max() < placed["hit_rank"].min()
     assert (df.loc["tiny", "consensus_rank"] > df["consensus_rank"][df["status"] == "placed"]).all()
     poses = {p.GetProp("_Name"): p for p in Chem.SDMolSupplier(str(out / "poses.sdf"))}
     assert set(poses) == {"nut", "half"}

@@ -277,8 +277,11 @@ class Docker:
             Path(path).unlink(missing_ok=True)
         out = {"score_kcal_mol": energy, "poses_pdbqt": pose}
         if self.vinardo is not None:
-            self.vinardo.set_ligand_from_string(_strip_model(pose))
-            out["vinardo_kcal_mol"] = float(self.vinardo.score()[0])
+            try:  # the optimised pose can drift past the grid's edge
+                self.vinardo.set_ligand_from_string(_strip_model(pose))
+                out["vinardo_kcal_mol"] = float(self.vinardo.score()[0])
+            except RuntimeError as exc:
+                raise ValueError(" ".join(str(exc).split())) from None
         return out
 
 

@@ -19,9 +19,17 @@ overlays are optimised locally by Vina in the pocket (status ``placed``; about 1
 molecule instead of 15–30 for docking).
 
 Stage 2 ("SP then XP"): after every stage-1 chunk is in, the best ``stage2_fraction`` of the
-stage-1 molecules (by Vina score after docking; by the consensus below after the overlay stage)
+stage-1 molecules (by Vina score after docking; by ``hit_rank`` below after the overlay stage)
 are docked with ``stage2_exhaustiveness``; their final score is the stage-2 score (the stage-1
 score is kept in ``stage1_kcal_mol``).
+
+The order of the hit list (``hit_rank``, lower = better): after the overlay stage, the overlay's
+shape + colour score, for docked and placed molecules alike; otherwise the consensus below.
+Docking then supplies the poses, hot-spot contacts and scores to inspect, not the order: on
+MDM2 the Vina score does not rank actives (DEKOIS 2.0 MDM2: AUC 0.52, EF1% 0, DOMAIN §7), and in
+this package's first 50-active benchmark draw adding it to the overlay score through the
+consensus lowered the ROC AUC from 0.88 to 0.81 (``benchmarks/mdm2_enrichment.py``; the choice
+was then checked on a second, disjoint draw).
 
 Consensus (``consensus_rank``): the mean of three ranks (rank-by-rank consensus, Wang & Wang
 2001, J Chem Inf Comput Sci 41:1422): Vina score, Vinardo rescoring of the same pose, and the
@@ -82,6 +90,7 @@ __all__ = [
     "ScreenReport",
     "dock_chunk",
     "filter_library",
+    "hit_rank",
     "overlay_and_place",
     "prefilter_chunk",
     "redock",
@@ -649,14 +658,14 @@ def run_screen(
 
 def _stage2_candidates(con) -> list[tuple]:
     """Stage-1 molecules best first, as (index, id, smiles): docked ones by Vina score, placed
-    ones (overlay stage) by the consensus rank."""
+    ones (overlay stage) by the hit rank (the overlay score)."""
     s1 = con.execute(
         'SELECT "index", id, smiles, status, score_kcal_mol, vinardo_kcal_mol, '
         "pharmacophore_fit_A, overlay_combo FROM molecules WHERE chunk LIKE 's1-%' AND status IN "
         f"('{STATUS_DOCKED}', '{STATUS_PLACED}') ORDER BY \"index\""
     ).df()
     placed = (s1[STATUS] == STATUS_PLACED).any()
-    key = consensus_rank(s1) if placed else s1[SCORE].to_numpy(float)
+    key = hit_rank(s1) if placed else s1[SCORE].to_numpy(float)
     order = np.lexsort((s1["index"].to_numpy(), key))
     return [(int(s1["index"].iloc[i]), s1[ID].iloc[i], s1[SMILES].iloc[i]) for i in order]
 
@@ -715,6 +724,7 @@ def _final_table(con) -> pd.DataFrame:
     s1.loc[dup, STATUS] = STATUS_DUPLICATE
     s1.loc[dup, [SCORE, "vinardo_kcal_mol", "pharmacophore_fit_A", "overlay_combo"]] = np.nan
     s1["consensus_rank"] = consensus_rank(s1)
+    s1["hit_rank"] = hit_rank(s1)
     cols = [
         ID,
         SMILES,
@@ -725,10 +735,28 @@ def _final_table(con) -> pd.DataFrame:
         "pharmacophore_fit_A",
         "overlay_combo",
         "stage1_kcal_mol",
+        "hit_rank",
         "consensus_rank",
         "contacts",
     ]
     return s1[cols]
+
+
+def hit_rank(df: pd.DataFrame) -> np.ndarray:
+    """The hit list's order (lower = better). Where the overlay stage ran, docked and placed
+    molecules by overlay score (higher first, ties averaged), then pruned, filtered and the
+    rest; otherwise :func:`consensus_rank`."""
+    if "overlay_combo" not in df or not df["overlay_combo"].notna().any():
+        return consensus_rank(df)
+    out = np.full(len(df), np.nan)
+    n = len(df) + 1
+    posed = df[STATUS].isin([STATUS_DOCKED, STATUS_PLACED]).to_numpy()
+    combo = df.loc[posed, "overlay_combo"]
+    out[posed] = (-combo).rank(method="average", na_option="bottom").to_numpy()
+    for offset, status in ((2, STATUS_PRUNED), (3, STATUS_FILTERED)):
+        out[(df[STATUS] == status).to_numpy()] = offset * n
+    out[np.isnan(out)] = 4 * n
+    return out
 
 
 def consensus_rank(df: pd.DataFrame) -> np.ndarray:
