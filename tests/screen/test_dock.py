@@ -18,28 +18,6 @@ NUTLIN3A = (
 )
 
 
-def _dock_args(structures, lib, out, chunk_size: int) -> list[str]:
-    """`p53lab screen dock` of ``lib`` into 5ZXF at the cheapest search, JSON report."""
-    return [
-        "screen",
-        "dock",
-        str(lib),
-        "--receptor",
-        str(structures / "5ZXF_receptor_renumbered.pdb"),
-        "--reference-ligand",
-        str(structures / "5ZXF_nutlin3a.mol2"),
-        "--exhaustiveness",
-        "1",
-        "--n-poses",
-        "1",
-        "--chunk-size",
-        str(chunk_size),
-        "--out",
-        str(out),
-        "--json",
-    ]
-
-
 @pytest.mark.slow
 def test_redock_nutlin3a_into_5zxf_under_2_angstrom(structures, capsys):
     # exhaustiveness 2 on all cores keeps this near half a minute; the crystal pose is the
@@ -119,7 +97,7 @@ def test_flat_reference_ligand_and_missing_files_exit_2(structures, tmp_path, ca
 
 
 @pytest.mark.slow
-def test_small_screen_end_to_end_resume_and_evaluate(structures, tmp_path, capsys):
+def test_small_screen_end_to_end_resume_and_evaluate(dock_args, tmp_path, capsys):
     lib = tmp_path / "lib.csv"
     lib.write_text(
         "id,smiles\n"
@@ -129,7 +107,7 @@ def test_small_screen_end_to_end_resume_and_evaluate(structures, tmp_path, capsy
         "huge,CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC\n"
     )
     out = tmp_path / "screen"
-    args = _dock_args(structures, lib, out, chunk_size=2)
+    args = dock_args(lib, out, "--chunk-size", "2")
     assert main(args) == 0
     rep = json.loads(capsys.readouterr().out)
     assert rep["chunks_run"] == 2 and rep["complete"]
@@ -183,11 +161,11 @@ def test_small_screen_end_to_end_resume_and_evaluate(structures, tmp_path, capsy
 
 
 @pytest.mark.slow
-def test_a_repeated_input_smiles_is_not_docked_twice(structures, tmp_path, capsys):
+def test_a_repeated_input_smiles_is_not_docked_twice(dock_args, tmp_path, capsys):
     lib = tmp_path / "lib.csv"
     lib.write_text(f"id,smiles\nnut,{NUTLIN3A}\ntiny,CCO\nnut-again,{NUTLIN3A}\n")
     out = tmp_path / "screen"
-    args = _dock_args(structures, lib, out, chunk_size=1)
+    args = dock_args(lib, out, "--chunk-size", "1")
     assert main(args) == 0
     rep = json.loads(capsys.readouterr().out)
     assert rep["chunks_run"] == 2  # nut and tiny; the repeat never reaches a worker

@@ -120,7 +120,7 @@ def test_hit_list_orders_posed_molecules_by_overlay_score_alone():
 
 
 @pytest.mark.slow
-def test_overlay_screen_with_a_docked_second_stage(structures, tmp_path, capsys):
+def test_overlay_screen_with_a_docked_second_stage(dock_args, tmp_path, capsys):
     lib = tmp_path / "lib.csv"
     lib.write_text(
         "id,smiles\n"
@@ -131,26 +131,16 @@ def test_overlay_screen_with_a_docked_second_stage(structures, tmp_path, capsys)
         "half,COc1ccc(C2=N[C@@H](c3ccc(Cl)cc3)[C@@H](c3ccc(Cl)cc3)N2)cc1\n"
     )
     out = tmp_path / "screen"
-    args = [
-        "screen",
-        "dock",
-        str(lib),
-        "--receptor",
-        str(structures / "5ZXF_receptor_renumbered.pdb"),
-        "--reference-ligand",
-        str(structures / "5ZXF_nutlin3a.mol2"),
+    args = dock_args(
+        lib,
+        out,
         "--stage1",
         "overlay",
         "--stage2-fraction",
         "0.5",
         "--stage2-exhaustiveness",
         "1",
-        "--n-poses",
-        "1",
-        "--out",
-        str(out),
-        "--json",
-    ]
+    )
     assert main(args) == 0
     rep = json.loads(capsys.readouterr().out)
     assert rep["complete"] and rep["settings"]["stage1"] == "overlay"
