@@ -45,6 +45,7 @@ zip.
     python benchmarks/mdm2_enrichment.py [--n-actives 50] [--decoys-per-active 30]
         [--workers 2] [--stage1 overlay|dock] [--stage2-fraction 0.05]
         [--stage2-exhaustiveness 4] [--exhaustiveness 2] [--skip-plain | --plain-sample N]
+        [--plain-exhaustiveness N]
         [--decoys matched|random] [--draw 0] [--out DIR]
 """
 
@@ -195,6 +196,9 @@ def main() -> None:
     ap.add_argument("--draw", type=int, default=0, help="which disjoint block of actives")
     ap.add_argument("--skip-plain", action="store_true", help="do not dock every molecule")
     ap.add_argument(
+        "--plain-exhaustiveness", type=int, default=0, help="plain Vina (0: --exhaustiveness)"
+    )
+    ap.add_argument(
         "--plain-sample",
         type=int,
         default=0,
@@ -250,10 +254,16 @@ def main() -> None:
     settings = DockSettings(
         exhaustiveness=a.exhaustiveness, n_poses=1, seed=a.seed, max_evals=a.max_evals
     )
+    plain_settings = DockSettings(
+        exhaustiveness=a.plain_exhaustiveness or a.exhaustiveness,
+        n_poses=1,
+        seed=a.seed,
+        max_evals=a.max_evals,
+    )
     results, curves, timings = {}, {}, {}
     with make_executor(a.workers) as ex:
 
-        def screen(tag: str, profile: str, prefilter: bool, timing: str, library=lib_path, **st):
+        def screen(tag, profile, prefilter, timing, library=lib_path, settings=settings, **stages):
             """One screen of a library (resumable); its table and the active labels."""
             t = time.perf_counter()
             run_screen(
@@ -266,7 +276,7 @@ def main() -> None:
                 profile=profile,
                 prefilter=prefilter,
                 resume=True,
-                **st,
+                **stages,
             )
             timings[timing] = time.perf_counter() - t
             table = pd.read_parquet(a.out / tag / "scores.parquet")
@@ -301,7 +311,9 @@ def main() -> None:
                 ).sort_index()
                 plain_lib, tag = a.out / f"plain_sample_{a.plain_sample}.csv", "plain_sample"
                 part.to_csv(plain_lib, index=False)
-            plain, yp = screen(tag, "none", False, "plain_vina_s", library=plain_lib)
+            plain, yp = screen(
+                tag, "none", False, "plain_vina_s", library=plain_lib, settings=plain_settings
+            )
             results["plain Vina"] = evaluate(plain, actives)
             label = "plain Vina (sample)" if a.plain_sample else "plain Vina"
             curves[label] = (plain["score_kcal_mol"].to_numpy(float), yp)
