@@ -250,9 +250,13 @@ class Docker:
         out = {"score_kcal_mol": float(energies[0, 0]), "poses_pdbqt": poses}
         if self.vinardo is not None:  # rescore the top Vina pose with Vinardo, in place
             top = poses.split("ENDMDL")[0].replace("MODEL 1", "").strip() + "\n"
-            self.vinardo.set_ligand_from_string(_strip_model(top))
-            out["vinardo_kcal_mol"] = float(self.vinardo.score()[0])
+            out["vinardo_kcal_mol"] = self._vinardo(top)
         return out
+
+    def _vinardo(self, pose_pdbqt: str) -> float:
+        """Vinardo's score of one pose as it stands (no optimisation)."""
+        self.vinardo.set_ligand_from_string(_strip_model(pose_pdbqt))
+        return float(self.vinardo.score()[0])
 
     def place(self, pdbqt: str) -> dict:
         """Optimise a ligand locally from the pose it carries (no search): Vina BFGS over
@@ -278,8 +282,7 @@ class Docker:
         out = {"score_kcal_mol": energy, "poses_pdbqt": pose}
         if self.vinardo is not None:
             try:  # the optimised pose can drift past the grid's edge
-                self.vinardo.set_ligand_from_string(_strip_model(pose))
-                out["vinardo_kcal_mol"] = float(self.vinardo.score()[0])
+                out["vinardo_kcal_mol"] = self._vinardo(pose)
             except RuntimeError as exc:
                 raise ValueError(" ".join(str(exc).split())) from None
         return out
