@@ -32,7 +32,6 @@ from mdm2_enrichment import SHARED, moses_decoys
 
 from p53lab.parallel import make_executor
 from p53lab.screen import (
-    Box,
     Docker,
     DockSettings,
     PrefilterChunk,
@@ -50,6 +49,7 @@ from p53lab.screen import (
     prepare_receptor,
     standardise,
 )
+from p53lab.screen._dock import DEFAULT_PADDING_A
 from p53lab.screen._pipeline import OVERLAY_EXTRA_PADDING_A
 
 
@@ -104,7 +104,7 @@ def main() -> None:
     rec = prepare_receptor(st / "5ZXF_receptor_renumbered.pdb")
     box = box_from_ligand(ref)
     heavy_ref = Chem.RemoveHs(ref)
-    big_box = Box(box.center, tuple(e + 2 * OVERLAY_EXTRA_PADDING_A for e in box.size))
+    big_box = box_from_ligand(ref, padding_A=DEFAULT_PADDING_A + OVERLAY_EXTRA_PADDING_A)
     placer = Docker(rec, big_box, DockSettings(n_poses=1))
     t = time.perf_counter()
     placed = 0

@@ -602,8 +602,7 @@ def run_screen(
         # the overlay stage's poses sit where the reference sits, so a ligand larger than the
         # reference can reach past the docking box, and Vina refuses to score it: its maps get
         # OVERLAY_EXTRA_PADDING_A more on each side (computed once per worker, ~1 s)
-        extra = 2 * OVERLAY_EXTRA_PADDING_A
-        box1 = Box(box.center, tuple(e + extra for e in box.size)) if stage1 == "overlay" else box
+        box1 = box_from_ligand(ref, padding_A=padding_A + OVERLAY_EXTRA_PADDING_A)
 
         def make(key, recs, ex=None, pre=True, s1="dock"):
             b = box1 if s1 == "overlay" else box
@@ -750,10 +749,16 @@ def hit_rank(df: pd.DataFrame) -> np.ndarray:
     if "overlay_combo" not in df or not df["overlay_combo"].notna().any():
         return consensus_rank(df)
     out = np.full(len(df), np.nan)
-    n = len(df) + 1
     posed = df[STATUS].isin([STATUS_DOCKED, STATUS_PLACED]).to_numpy()
     combo = df.loc[posed, "overlay_combo"]
     out[posed] = (-combo).rank(method="average", na_option="bottom").to_numpy()
+    return _rank_stopped(df, out)
+
+
+def _rank_stopped(df: pd.DataFrame, out: np.ndarray) -> np.ndarray:
+    """After the posed molecules (already in ``out``): pruned, then filtered, then the rest
+    (failed, invalid, duplicate), each group tied, at multiples of len(df) + 1."""
+    n = len(df) + 1
     for offset, status in ((2, STATUS_PRUNED), (3, STATUS_FILTERED)):
         out[(df[STATUS] == status).to_numpy()] = offset * n
     out[np.isnan(out)] = 4 * n
@@ -782,10 +787,7 @@ def consensus_rank(df: pd.DataFrame) -> np.ndarray:
             sub["fit"] = df.loc[grp, "pharmacophore_fit_A"]
         ranks = sub.rank(method="average", na_option="bottom")
         out[grp] = offset * n + ranks.mean(axis=1).to_numpy()
-    for offset, status in ((2, STATUS_PRUNED), (3, STATUS_FILTERED)):
-        out[(df[STATUS] == status).to_numpy()] = offset * n
-    out[np.isnan(out)] = 4 * n
-    return out
+    return _rank_stopped(df, out)
 
 
 def _write_poses(con, path: Path) -> None:
