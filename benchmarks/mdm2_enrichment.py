@@ -213,19 +213,12 @@ def main() -> None:
 
     chembl = pd.read_csv(SHARED / "chembl" / "mdm2_chembl_pic50.csv")
     eligible = chembl[chembl["pIC50"] >= a.pic50]
-    if a.draw == 0:  # the first block, drawn as before draws existed
-        act = eligible.sample(a.n_actives, random_state=a.seed)
-    else:
-        order = eligible.sample(frac=1, random_state=a.seed)
-        act = order.iloc[a.draw * a.n_actives : (a.draw + 1) * a.n_actives]
-        if len(act) < a.n_actives:
-            sys.exit(f"only {len(eligible)} eligible actives: draw {a.draw} is incomplete")
-        first = eligible.sample(a.n_actives, random_state=a.seed)  # draw 0
-        act = act[~act.index.isin(first.index)]
-        if len(act) < a.n_actives:  # refill from later blocks, never from draw 0
-            rest = order.iloc[(a.draw + 1) * a.n_actives :]
-            rest = rest[~rest.index.isin(first.index)]
-            act = pd.concat([act, rest.iloc[: a.n_actives - len(act)]])
+    # one shuffle, cut into blocks: draws never share an active (block 0 is exactly the
+    # earlier eligible.sample(n_actives, random_state=seed), rows and order alike)
+    order = eligible.sample(frac=1, random_state=a.seed)
+    act = order.iloc[a.draw * a.n_actives : (a.draw + 1) * a.n_actives]
+    if len(act) < a.n_actives:
+        sys.exit(f"only {len(eligible)} eligible actives: draw {a.draw} is incomplete")
     match_report = {}
     if a.decoys == "random":
         dec = moses_decoys(a.cache).sample(a.n_actives * a.decoys_per_active, random_state=a.seed)
