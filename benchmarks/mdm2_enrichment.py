@@ -63,6 +63,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from p53lab.cli._progress import ChunkProgress
 from p53lab.parallel import make_executor
 from p53lab.screen import DockSettings, evaluate, mw_scores, plot_enrichment, run_screen
 
@@ -258,6 +259,7 @@ def main() -> None:
 
         def screen(tag, profile, prefilter, timing, library=lib_path, settings=settings, **stages):
             """One screen of a library (resumable); its table and the active labels."""
+            print(f"{tag}: {library} -> {a.out / tag}", file=sys.stderr, flush=True)
             t = time.perf_counter()
             run_screen(
                 library,
@@ -269,6 +271,7 @@ def main() -> None:
                 profile=profile,
                 prefilter=prefilter,
                 resume=True,
+                progress=ChunkProgress("molecules", "mol", announce_resume=True),
                 **stages,
             )
             timings[timing] = time.perf_counter() - t
