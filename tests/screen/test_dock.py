@@ -180,3 +180,25 @@ def test_a_repeated_input_smiles_is_not_docked_twice(dock_args, tmp_path, capsys
     assert main([*args, "--resume"]) == 0
     assert json.loads(capsys.readouterr().out)["chunks_run"] == 0
     pd.testing.assert_frame_equal(pd.read_parquet(out / "scores.parquet").set_index("id"), df)
+
+
+def test_stage2_chunks_hold_one_molecule_and_old_checkpoints_keep_theirs():
+    import duckdb
+
+    from p53lab.screen._pipeline import _SCHEMA, _stage2_chunk_size
+
+    def store(*s2_chunks):
+        con = duckdb.connect(":memory:")
+        con.execute(_SCHEMA)
+        for key in ("s1-000000", *s2_chunks):
+            con.execute("INSERT INTO chunks VALUES (?, 8, 1.0, 'w', now())", [key])
+        done = {r[0] for r in con.execute("SELECT chunk FROM chunks").fetchall()}
+        return con, done
+
+    con, done = store()  # stage 2 not started: one molecule per chunk, recorded
+    assert _stage2_chunk_size(done, con, 8) == 1
+    assert con.execute("SELECT value FROM screen_run WHERE key = 'stage2_chunk_size'").fetchone()
+    assert _stage2_chunk_size(done | {"s2-000000"}, con, 8) == 1  # the record wins on resume
+    con, done = store("s2-000000")  # stage 2 started in chunks of 8 before the record existed
+    assert _stage2_chunk_size(done, con, 8) == 8
+    assert _stage2_chunk_size(done, con, 3) == 8  # recorded at first use

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pytest
@@ -160,6 +161,9 @@ def test_overlay_screen_with_a_docked_second_stage(dock_args, tmp_path, capsys):
     assert (df.loc["tiny", "consensus_rank"] > df["consensus_rank"][df["status"] == "placed"]).all()
     poses = {p.GetProp("_Name"): p for p in Chem.SDMolSupplier(str(out / "poses.sdf"))}
     assert set(poses) == {"nut", "half"}
+    with duckdb.connect(str(out / "screen.duckdb"), read_only=True) as con:
+        s2 = con.execute("SELECT molecules FROM chunks WHERE chunk LIKE 's2-%'").fetchall()
+    assert s2 == [(1,)]  # stage 2 runs one molecule per chunk
     # resume computes nothing and gives the same table
     assert main([*args, "--resume"]) == 0
     assert json.loads(capsys.readouterr().out)["chunks_run"] == 0

@@ -20,8 +20,8 @@ molecule instead of 15–30 for docking).
 
 Stage 2 ("SP then XP"): after every stage-1 chunk is in, the best ``stage2_fraction`` of the
 stage-1 molecules (by Vina score after docking; by ``hit_rank`` below after the overlay stage)
-are docked with ``stage2_exhaustiveness``; their final score is the stage-2 score (the stage-1
-score is kept in ``stage1_kcal_mol``).
+are docked with ``stage2_exhaustiveness``, one molecule per chunk; their final score is the
+stage-2 score (the stage-1 score is kept in ``stage1_kcal_mol``).
 
 The order of the hit list (``hit_rank``, lower = better): after the overlay stage, the overlay's
 shape + colour score, for docked and placed molecules alike; otherwise the consensus below.
@@ -626,7 +626,8 @@ def run_screen(
             top = _stage2_candidates(con)
             n2 = math.ceil(len(top) * stage2_fraction)
             recs2 = [Record(i, rid, smiles=s, source=str(library)) for i, rid, s in top[:n2]]
-            c2 = [(f"s2-{i:06d}", tuple(c)) for i, c in enumerate(iter_chunks(recs2, chunk_size))]
+            size2 = _stage2_chunk_size(done, con, chunk_size)
+            c2 = [(f"s2-{i:06d}", tuple(c)) for i, c in enumerate(iter_chunks(recs2, size2))]
             r2, s2, f2 = _run_stage(
                 con,
                 executor,
@@ -654,6 +655,22 @@ def run_screen(
         executor.name,
         cfg,
     )
+
+
+def _stage2_chunk_size(done: set, con, chunk_size: int) -> int:
+    """Stage-2 molecules per chunk: one, so that the workers stay evenly loaded to the end and
+    a crash loses at most one molecule per worker (a stage-2 docking costs many stage-1 ones).
+
+    The size is recorded in the checkpoint when stage 2 starts. A checkpoint whose stage 2 was
+    started before this rule (``s2-`` chunks but no record) keeps ``chunk_size``, so that
+    resuming it neither repeats nor skips a molecule.
+    """
+    row = con.execute("SELECT value FROM screen_run WHERE key = 'stage2_chunk_size'").fetchone()
+    if row is not None:
+        return int(row[0])
+    size = chunk_size if any(k.startswith("s2-") for k in done) else 1
+    con.execute("INSERT INTO screen_run VALUES ('stage2_chunk_size', ?)", [str(size)])
+    return size
 
 
 def _stage2_candidates(con) -> list[tuple]:
