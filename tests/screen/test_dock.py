@@ -12,6 +12,7 @@ from rdkit.Chem import AllChem
 from p53lab.cli import main
 from p53lab.errors import FileFormatError, ParameterError
 from p53lab.screen import box_from_ligand, check_box, load_ligand, prepare_receptor
+from p53lab.screen._dock import _DOCKERS
 
 NUTLIN3A = (
     "CC(C)OC1=C(C=CC(=C1)OC)C2=N[C@H]([C@H](N2C(=O)N3CCNC(=O)C3)C4=CC=C(C=C4)Cl)C5=CC=C(C=C5)Cl"
@@ -111,6 +112,10 @@ def test_small_screen_end_to_end_resume_and_evaluate(dock_args, tmp_path, capsys
     assert main(args) == 0
     rep = json.loads(capsys.readouterr().out)
     assert rep["chunks_run"] == 2 and rep["complete"]
+    # without --workers the screen ran in this process, docking with Vina's threads on all
+    # cores; the checkpoint records the settings as given (threads do not change scores)
+    assert [d.settings.cpu for d in _DOCKERS.values()] == [0]
+    assert rep["settings"]["settings"]["cpu"] == 1
     df = pd.read_parquet(out / "scores.parquet").set_index("id")
     assert list(df.reset_index().columns[:5]) == [
         "id",
@@ -130,7 +135,7 @@ def test_small_screen_end_to_end_resume_and_evaluate(dock_args, tmp_path, capsys
     # again without --resume: refused; with --resume: nothing recomputed, same table
     assert main(args) == 2
     capsys.readouterr()
-    assert main([*args, "--resume"]) == 0
+    assert main([*args, "--resume", "--workers", "2"]) == 0  # any executor may resume it
     rep2 = json.loads(capsys.readouterr().out)
     assert rep2["chunks_run"] == 0 and rep2["chunks_skipped"] == 2
     pd.testing.assert_frame_equal(pd.read_parquet(out / "scores.parquet").set_index("id"), df)

@@ -69,7 +69,13 @@ def register(sub) -> None:
     )
     d.add_argument("--chunk-size", type=int, default=8, metavar="N")
     where = d.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=int, metavar="N", help="N local worker processes")
+    where.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="N local worker processes, one ligand each (default: this process, with each "
+        "docking's Monte Carlo runs on all cores through Vina's threads)",
+    )
     where.add_argument("--scheduler", metavar="ADDRESS", help="a Dask scheduler address")
     d.add_argument("--backend", choices=("dask", "processes"), default="processes")
     d.add_argument("--out", required=True, metavar="DIR")

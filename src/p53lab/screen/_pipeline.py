@@ -48,7 +48,7 @@ import os
 import socket
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -527,6 +527,11 @@ def run_screen(
     contacts as properties) and ``screen.duckdb`` (the per-chunk checkpoint). Every error that
     stops a run (missing files, a 2-D reference ligand, a box with no receptor atoms) is raised
     before any chunk starts.
+
+    Worker executors dock one ligand per worker with ``settings.cpu`` threads (1: one core
+    each). The serial executor (the default) docks in this process with Vina's threads on all
+    cores when ``settings.cpu`` is 1: the scores are the same, and the checkpoint's fingerprint
+    does not depend on the executor, so any executor may resume a screen.
     """
     import duckdb
 
@@ -604,10 +609,17 @@ def run_screen(
         # OVERLAY_EXTRA_PADDING_A more on each side (computed once per worker, ~1 s)
         box1 = box_from_ligand(ref, padding_A=padding_A + OVERLAY_EXTRA_PADDING_A)
 
+        # one ligand per worker process, each on one core; run serially in this process, Vina
+        # spreads each docking's Monte Carlo runs over all cores instead (cpu=0): the same
+        # scores, and a screen without --workers no longer leaves all cores but one idle
+        # (the fingerprint keeps the settings as given: threads do not change results)
+        serial = isinstance(executor, SerialExecutor) and settings.cpu == 1
+        run_settings = replace(settings, cpu=0) if serial else settings
+
         def make(key, recs, ex=None, pre=True, s1="dock"):
             b = box1 if s1 == "overlay" else box
             return DockChunk(
-                key, recs, rec, b, settings, prof, pharm, offset, ex, pre, s1, heavy_ref
+                key, recs, rec, b, run_settings, prof, pharm, offset, ex, pre, s1, heavy_ref
             )
 
         run, skipped, failed = _run_stage(
