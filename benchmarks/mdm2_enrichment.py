@@ -71,6 +71,7 @@ import pandas as pd
 from p53lab.cli._progress import ChunkProgress
 from p53lab.parallel import make_executor
 from p53lab.screen import DockSettings, evaluate, mw_scores, plot_enrichment, run_screen
+from p53lab.screen._pipeline import mark_duplicates
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "reference"
@@ -221,9 +222,7 @@ def merge_plain(new: pd.DataFrame, reused: pd.DataFrame, lib: pd.DataFrame) -> p
     table = pd.concat([new[PLAIN_COLUMNS], reused[PLAIN_COLUMNS]]).drop_duplicates("id")
     order = {mid: i for i, mid in enumerate(lib["id"])}
     table = table.sort_values("id", key=lambda ids: ids.map(order)).reset_index(drop=True)
-    scored = table["status"].isin(["docked", "failed"])
-    dup = scored & table.duplicated("smiles", keep="first")
-    table.loc[dup, ["status", "score_kcal_mol"]] = ["duplicate", np.nan]
+    mark_duplicates(table)
     return table
 
 

@@ -732,6 +732,21 @@ def _run_stage(con, executor, todo, n_chunks, n_mols, done, progress):
     return len(todo) - len(failed), n_chunks - len(todo), failed
 
 
+def mark_duplicates(table: pd.DataFrame) -> None:
+    """In place, in the table's (library) order: the second and later molecules with the
+    standardised SMILES of an earlier one get status ``duplicate``, a message naming the first,
+    and no scores."""
+    ok = table[STATUS].isin(
+        [STATUS_DOCKED, STATUS_PLACED, STATUS_FILTERED, STATUS_PRUNED, STATUS_FAILED]
+    )
+    dup = ok & table.duplicated(SMILES, keep="first")
+    first = table[ok].drop_duplicates(SMILES).set_index(SMILES)[ID]
+    table.loc[dup, MESSAGE] = "duplicate of " + table.loc[dup, SMILES].map(first)
+    table.loc[dup, STATUS] = STATUS_DUPLICATE
+    scores = [SCORE, "vinardo_kcal_mol", "pharmacophore_fit_A", "overlay_combo"]
+    table.loc[dup, [c for c in scores if c in table.columns]] = np.nan
+
+
 def _final_table(con) -> pd.DataFrame:
     s1 = con.execute(
         "SELECT * EXCLUDE (chunk) FROM molecules WHERE chunk LIKE 's1-%' ORDER BY \"index\""
@@ -743,15 +758,7 @@ def _final_table(con) -> pd.DataFrame:
         idx = s1["index"].isin(upd.index)
         for col in (SCORE, "vinardo_kcal_mol", "pharmacophore_fit_A", "contacts", STATUS):
             s1.loc[idx, col] = s1.loc[idx, "index"].map(upd[col]).to_numpy()
-    # duplicates: the second and later occurrences of a standardised SMILES
-    ok = s1[STATUS].isin(
-        [STATUS_DOCKED, STATUS_PLACED, STATUS_FILTERED, STATUS_PRUNED, STATUS_FAILED]
-    )
-    dup = ok & s1.duplicated(SMILES, keep="first")
-    first = s1[ok].drop_duplicates(SMILES).set_index(SMILES)[ID]
-    s1.loc[dup, MESSAGE] = "duplicate of " + s1.loc[dup, SMILES].map(first)
-    s1.loc[dup, STATUS] = STATUS_DUPLICATE
-    s1.loc[dup, [SCORE, "vinardo_kcal_mol", "pharmacophore_fit_A", "overlay_combo"]] = np.nan
+    mark_duplicates(s1)
     s1["consensus_rank"] = consensus_rank(s1)
     s1["hit_rank"] = hit_rank(s1)
     cols = [
